@@ -1,0 +1,82 @@
+using System.Security.Claims;
+using ClinicChat.Infrastructure;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClinicChat.Accounts;
+
+public static class AccountEndpoints
+{
+    public const string LoginRateLimit = "login";
+
+    public static RouteGroupBuilder MapAuth(this RouteGroupBuilder group)
+    {
+        group.MapPost("/register", async Task<Results<Created<UserDto>, ProblemHttpResult>> (RegisterRequest request, AccountService accounts, CancellationToken ct) =>
+            await accounts.RegisterPatientAsync(request, ct) switch
+            {
+                AccountService.Created created => TypedResults.Created($"/api/v1/me", created.User),
+                var other => ToProblem(other),
+            });
+
+        group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, AccountService accounts, CancellationToken ct) =>
+            ToTokens(await accounts.LoginAsync(request, ct)));
+
+        group.MapPost("/refresh", async Task<Results<SignInHttpResult, ProblemHttpResult>> (RefreshRequest request, AccountService accounts, CancellationToken ct) =>
+            ToTokens(await accounts.RefreshAsync(request, ct)));
+
+        group.MapPost("/logout", async Task<NoContent> (ClaimsPrincipal user, AccountService accounts, CancellationToken ct) =>
+        {
+            await accounts.LogoutAsync(user, ct);
+            return TypedResults.NoContent();
+        }).RequireAuthorization();
+
+        return group;
+    }
+
+    public static RouteGroupBuilder MapMe(this RouteGroupBuilder group)
+    {
+        group.MapGet("/me", async Task<Results<Ok<UserDto>, NotFound>> (ClaimsPrincipal user, AccountService accounts, CancellationToken ct) =>
+            await accounts.FindAsync(user.UserId(), ct) is { } me ? TypedResults.Ok(me) : TypedResults.NotFound());
+        return group;
+    }
+
+    public static RouteGroupBuilder MapAdminUsers(this RouteGroupBuilder group)
+    {
+        group.MapPost("/", async Task<Results<Created<UserDto>, ProblemHttpResult>> (CreateStaffRequest request, ClaimsPrincipal admin, AccountService accounts, CancellationToken ct) =>
+            await accounts.CreateStaffAsync(request, admin.UserId(), ct) switch
+            {
+                AccountService.Created created => TypedResults.Created($"/api/v1/admin/users/{created.User.Id}", created.User),
+                var other => ToProblem(other),
+            });
+
+        group.MapGet("/", async Task<Results<Ok<IReadOnlyList<AdminUserDto>>, ValidationProblem>> (string? role, AccountService accounts, CancellationToken ct) =>
+            role is not null && !Roles.All.Contains(role)
+                ? Problems.Field("role", "Role must be one of: patient, doctor, nurse, admin.")
+                : TypedResults.Ok(await accounts.ListAsync(role, ct)));
+
+        group.MapPost("/{id:guid}/disable", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ClaimsPrincipal admin, AccountService accounts, CancellationToken ct) =>
+        {
+            if (id == admin.UserId())
+            {
+                return Problems.Conflict("Admins cannot disable their own account.");
+            }
+
+            return await accounts.DisableAsync(id, admin.UserId(), ct) ? TypedResults.NoContent() : Problems.NotFound("User");
+        });
+
+        return group;
+    }
+
+    private static Results<SignInHttpResult, ProblemHttpResult> ToTokens(AccountService.Outcome outcome) => outcome switch
+    {
+        AccountService.Success success => TypedResults.SignIn(success.Principal, authenticationScheme: BearerTokenDefaults.AuthenticationScheme),
+        var other => ToProblem(other),
+    };
+
+    private static ProblemHttpResult ToProblem(AccountService.Outcome outcome)
+    {
+        var failure = (AccountService.Failure)outcome;
+        var extensions = failure.Errors is null ? null : new Dictionary<string, object?> { ["errors"] = failure.Errors };
+        return TypedResults.Problem(title: failure.Title, detail: failure.Detail, statusCode: failure.StatusCode, extensions: extensions);
+    }
+}

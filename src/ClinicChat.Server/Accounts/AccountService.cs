@@ -1,0 +1,231 @@
+using System.Security.Claims;
+using ClinicChat.Infrastructure;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ClinicChat.Accounts;
+
+public sealed partial class AccountService(
+    NpgsqlDataSource dataSource,
+    TimeProvider time,
+    UserStore users,
+    SessionStore sessions,
+    SessionRevocations revocations,
+    AuditLog audit,
+    IOptionsMonitor<BearerTokenOptions> bearerOptions,
+    ILogger<AccountService> logger)
+{
+    public const int MaxFailedLogins = 5;
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
+
+    private static readonly PasswordHasher<UserRow> Hasher = new();
+
+    // Verified against when the email is unknown, so that a miss costs as long as a hit.
+    private static readonly string UnknownUserHash = Hasher.HashPassword(null!, Guid.NewGuid().ToString());
+
+    public abstract record Outcome;
+
+    public sealed record Success(ClaimsPrincipal Principal) : Outcome;
+
+    public sealed record Created(UserDto User) : Outcome;
+
+    public sealed record Failure(int StatusCode, string Title, string Detail, IDictionary<string, string[]>? Errors = null) : Outcome;
+
+    public Task<Outcome> RegisterPatientAsync(RegisterRequest request, CancellationToken cancellationToken) =>
+        CreateUserAsync(request.Email, request.Password, request.DisplayName, Roles.Patient, actorId: null, cancellationToken);
+
+    public Task<Outcome> CreateStaffAsync(CreateStaffRequest request, Guid adminId, CancellationToken cancellationToken)
+    {
+        if (request.Role is null || !Roles.Staff.Contains(request.Role))
+        {
+            var errors = new FieldErrors().Add("role", "Role must be one of: doctor, nurse, admin.");
+            AccountRules.ValidateEmail(request.Email, errors);
+            return Task.FromResult<Outcome>(Invalid(errors));
+        }
+
+        return CreateUserAsync(request.Email, request.Password, request.DisplayName, request.Role, adminId, cancellationToken);
+    }
+
+    internal async Task<Outcome> CreateUserAsync(string? email, string? password, string? displayName, string role, Guid? actorId, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        AccountRules.ValidateEmail(email, errors);
+        AccountRules.ValidatePassword(password, errors);
+        AccountRules.ValidateDisplayName(displayName, errors);
+        if (errors.Any)
+        {
+            return Invalid(errors);
+        }
+
+        var user = new UserRow(Guid.CreateVersion7(), email!.Trim(), displayName!.Trim(), role, "", null, 0, null, time.GetUtcNow());
+        user = user with { PasswordHash = Hasher.HashPassword(user, password!) };
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await users.TryInsertAsync(connection, transaction, user, cancellationToken))
+        {
+            return new Failure(StatusCodes.Status409Conflict, "Email already registered", "An account with this email already exists.",
+                new FieldErrors().Add("email", "An account with this email already exists.").ToDictionary());
+        }
+
+        if (role == Roles.Doctor)
+        {
+            await using var profile = new NpgsqlCommand("insert into doctor_profiles (doctor_id) values (@id)", connection, transaction);
+            profile.Parameters.AddWithValue("id", user.Id);
+            await profile.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await audit.WriteAsync(connection, transaction, actorId ?? user.Id, "user.created", "user", user.Id.ToString(), new { role }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new Created(UserDto.From(user));
+    }
+
+    public async Task<Outcome> LoginAsync(LoginRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
+        {
+            var errors = new FieldErrors();
+            if (string.IsNullOrWhiteSpace(request.Email))
+            {
+                errors.Add("email", "Email is required.");
+            }
+
+            if (string.IsNullOrEmpty(request.Password))
+            {
+                errors.Add("password", "Password is required.");
+            }
+
+            return Invalid(errors);
+        }
+
+        var now = time.GetUtcNow();
+        var user = await users.FindByEmailAsync(request.Email, cancellationToken);
+        if (user is null)
+        {
+            Hasher.VerifyHashedPassword(null!, UnknownUserHash, request.Password);
+            return BadCredentials();
+        }
+
+        if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
+        {
+            LogLockedOut(user.Id);
+            return new Failure(StatusCodes.Status423Locked, "Account locked",
+                $"Too many failed logins. Try again after {lockedUntil:yyyy-MM-dd'T'HH:mm:ss'Z'}.");
+        }
+
+        var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password);
+        if (verdict == PasswordVerificationResult.Failed)
+        {
+            await users.RecordFailedLoginAsync(user.Id, MaxFailedLogins, now + LockoutDuration, cancellationToken);
+            LogFailedLogin(user.Id);
+            return BadCredentials();
+        }
+
+        if (user.DisabledAt is not null)
+        {
+            return new Failure(StatusCodes.Status403Forbidden, "Account disabled", "This account has been disabled.");
+        }
+
+        await users.ResetFailedLoginsAsync(user.Id, cancellationToken);
+        var (sessionId, refreshTokenId) = await sessions.CreateAsync(user.Id, cancellationToken);
+        LogLoggedIn(user.Id, sessionId);
+        return new Success(CreatePrincipal(user.Id, user.Role, sessionId, refreshTokenId));
+    }
+
+    public async Task<Outcome> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken))
+        {
+            return Invalid(new FieldErrors().Add("refreshToken", "Refresh token is required."));
+        }
+
+        var options = bearerOptions.Get(BearerTokenDefaults.AuthenticationScheme);
+        var ticket = options.RefreshTokenProtector.Unprotect(request.RefreshToken);
+        if (ticket?.Properties.ExpiresUtc is not { } expires || expires <= time.GetUtcNow()
+            || ticket.Principal.SessionId() is not { } sessionId
+            || !Guid.TryParse(ticket.Principal.FindFirstValue(ClinicClaims.RefreshTokenIdClaim), out var presented))
+        {
+            return InvalidRefresh();
+        }
+
+        var (outcome, userId, newRefreshTokenId) = await sessions.RotateAsync(sessionId, presented, cancellationToken);
+        if (outcome == SessionStore.RotateOutcome.Reused)
+        {
+            LogRefreshReuse(sessionId);
+        }
+
+        if (outcome != SessionStore.RotateOutcome.Rotated)
+        {
+            return InvalidRefresh();
+        }
+
+        // The role is re-read so that a refreshed token never carries a stale one.
+        var user = await users.FindByIdAsync(userId, cancellationToken);
+        return user is null ? InvalidRefresh() : new Success(CreatePrincipal(user.Id, user.Role, sessionId, newRefreshTokenId));
+    }
+
+    public async Task LogoutAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
+    {
+        if (principal.SessionId() is { } sessionId)
+        {
+            await sessions.RevokeAsync(sessionId, cancellationToken);
+        }
+    }
+
+    public async Task<bool> DisableAsync(Guid userId, Guid adminId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await users.DisableAsync(connection, transaction, userId, time.GetUtcNow(), cancellationToken))
+        {
+            return false;
+        }
+
+        var revoked = await sessions.RevokeAllForUserAsync(connection, transaction, userId, cancellationToken);
+        await audit.WriteAsync(connection, transaction, adminId, "user.disabled", "user", userId.ToString(), null, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        revocations.Publish(revoked);
+        return true;
+    }
+
+    public async Task<UserDto?> FindAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(userId, cancellationToken);
+        return user is null ? null : UserDto.From(user);
+    }
+
+    public Task<IReadOnlyList<AdminUserDto>> ListAsync(string? role, CancellationToken cancellationToken) => users.ListAsync(role, cancellationToken);
+
+    private static ClaimsPrincipal CreatePrincipal(Guid userId, string role, Guid sessionId, Guid refreshTokenId) =>
+        new(new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, userId.ToString()),
+                new Claim(ClaimTypes.Role, role),
+                new Claim(ClinicClaims.SessionIdClaim, sessionId.ToString()),
+                new Claim(ClinicClaims.RefreshTokenIdClaim, refreshTokenId.ToString()),
+            ],
+            BearerTokenDefaults.AuthenticationScheme));
+
+    private static Failure Invalid(FieldErrors errors) =>
+        new(StatusCodes.Status400BadRequest, "One or more validation errors occurred.", "See errors.", errors.ToDictionary());
+
+    private static Failure BadCredentials() =>
+        new(StatusCodes.Status401Unauthorized, "Login failed", "Email or password is incorrect.");
+
+    private static Failure InvalidRefresh() =>
+        new(StatusCodes.Status401Unauthorized, "Invalid refresh token", "The refresh token is invalid, expired or already used.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} logged in, session {SessionId}")]
+    private partial void LogLoggedIn(Guid userId, Guid sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failed login for user {UserId}")]
+    private partial void LogFailedLogin(Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused for locked user {UserId}")]
+    private partial void LogLockedOut(Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refresh token reused for session {SessionId}; session revoked")]
+    private partial void LogRefreshReuse(Guid sessionId);
+}

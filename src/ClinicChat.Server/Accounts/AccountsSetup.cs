@@ -1,0 +1,91 @@
+using System.Threading.RateLimiting;
+using ClinicChat.Infrastructure;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace ClinicChat.Accounts;
+
+public static class AccountsSetup
+{
+    public const string HubPath = "/hubs/chat";
+
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
+            .AddBearerToken(options =>
+            {
+                options.BearerTokenExpiration = TimeSpan.FromMinutes(15);
+                options.RefreshTokenExpiration = SessionStore.RefreshLifetime;
+                options.Events.OnMessageReceived = context =>
+                {
+                    // Browsers cannot set headers on a WebSocket, so the hub (and only the hub) takes the token from the query.
+                    if (context.HttpContext.Request.Path.StartsWithSegments(HubPath)
+                        && context.Request.Query["access_token"] is { Count: 1 } token
+                        && string.IsNullOrEmpty(context.Request.Headers.Authorization))
+                    {
+                        context.Token = token;
+                    }
+
+                    return Task.CompletedTask;
+                };
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Patient, p => p.RequireRole(Roles.Patient))
+            .AddPolicy(Roles.Doctor, p => p.RequireRole(Roles.Doctor))
+            .AddPolicy(Roles.Nurse, p => p.RequireRole(Roles.Nurse))
+            .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(AccountEndpoints.LoginRateLimit, context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1) });
+            });
+            options.OnRejected = async (context, ct) =>
+            {
+                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Title = "Too many requests", Detail = "Too many attempts; wait a minute and try again.", Status = StatusCodes.Status429TooManyRequests },
+                });
+            };
+        });
+
+        builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<AccountService>();
+        builder.Services.AddSingleton<IDatabaseInitializer, AdminBootstrap>();
+        builder.Services.AddSingleton<IDatabaseInitializer, DemoSeeder>();
+        return builder;
+    }
+
+    /// <summary>Authentication plus the session check that makes revocation immediate.</summary>
+    public static IApplicationBuilder UseClinicAuthentication(this IApplicationBuilder app)
+    {
+        app.UseAuthentication();
+        app.Use(async (context, next) =>
+        {
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                var sessions = context.RequestServices.GetRequiredService<SessionStore>();
+                if (context.User.SessionId() is not { } sessionId || !await sessions.IsActiveAsync(sessionId, context.RequestAborted))
+                {
+                    // Anonymous from here on: authorization answers 401 exactly as for a missing token.
+                    context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
+                }
+            }
+
+            await next(context);
+        });
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+}

@@ -1,0 +1,49 @@
+namespace ClinicChat.Conversations;
+
+public static class ConversationKinds
+{
+    public const string Consultation = "consultation";
+    public const string Care = "care";
+    public const string Support = "support";
+}
+
+public static class ConversationStatuses
+{
+    public const string Open = "open";
+    public const string ReadOnly = "read_only";
+    public const string Closed = "closed";
+}
+
+public static class MessageKinds
+{
+    public const string Text = "text";
+    public const string Image = "image";
+    public const string File = "file";
+    public const string System = "system";
+}
+
+public sealed record MessageDto(
+    Guid Id,
+    Guid ConversationId,
+    long Seq,
+    Guid? SenderId,
+    string Kind,
+    string? Text,
+    string? ClientMessageId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DeletedAt);
+
+public sealed record MemberDto(Guid UserId, string DisplayName, string Role);
+
+public sealed record ConversationDto(
+    Guid Id,
+    string Kind,
+    string Status,
+    IReadOnlyList<MemberDto> Members,
+    long LastSeq,
+    MessageDto? LastMessage,
+    long UnreadCount,
+    Guid? ConsultationId);
+
+/// <summary>A history page or a Sync result: oldest to newest.</summary>
+public sealed record MessagePage(IReadOnlyList<MessageDto> Messages, bool HasMore);

@@ -1,0 +1,86 @@
+using Dapper;
+using Npgsql;
+
+namespace ClinicChat.Infrastructure;
+
+public static class DatabaseExtensions
+{
+    public const string ConnectionStringKey = "CLINICCHAT_DATABASE";
+
+    public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
+    {
+        DapperConventions.Register();
+        builder.Services.AddSingleton(services =>
+        {
+            var configuration = services.GetRequiredService<IConfiguration>();
+            var connectionString = configuration[ConnectionStringKey];
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new StartupException(
+                    $"{ConnectionStringKey} is not set. Use ./run, which starts a local PostgreSQL, or set it to a PostgreSQL connection string.");
+            }
+
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+            dataSourceBuilder.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
+            return dataSourceBuilder.Build();
+        });
+        builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddHostedService<DatabaseStartup>();
+        return builder;
+    }
+
+    /// <summary>Host and port for error messages; never the password.</summary>
+    public static string DescribeServer(this NpgsqlDataSource dataSource)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        return $"{csb.Host}:{csb.Port}/{csb.Database}";
+    }
+}
+
+internal static class DapperConventions
+{
+    private static int s_registered;
+
+    public static void Register()
+    {
+        if (Interlocked.Exchange(ref s_registered, 1) == 1)
+        {
+            return;
+        }
+
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
+        SqlMapper.AddTypeHandler(new TimeOnlyHandler());
+    }
+
+    // Npgsql reads timestamptz as a UTC DateTime; the API speaks DateTimeOffset.
+    private sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
+    {
+        public override DateTimeOffset Parse(object value) => value switch
+        {
+            DateTime dt => new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)),
+            DateTimeOffset dto => dto,
+            _ => throw new InvalidCastException($"Cannot read {value.GetType()} as DateTimeOffset."),
+        };
+
+        public override void SetValue(System.Data.IDbDataParameter parameter, DateTimeOffset value)
+        {
+            parameter.Value = value.ToUniversalTime();
+        }
+    }
+
+    private sealed class TimeOnlyHandler : SqlMapper.TypeHandler<TimeOnly>
+    {
+        public override TimeOnly Parse(object value) => value switch
+        {
+            TimeSpan ts => TimeOnly.FromTimeSpan(ts),
+            TimeOnly t => t,
+            _ => throw new InvalidCastException($"Cannot read {value.GetType()} as TimeOnly."),
+        };
+
+        public override void SetValue(System.Data.IDbDataParameter parameter, TimeOnly value)
+        {
+            parameter.Value = value;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using ClinicChat.Accounts;
+using ClinicChat.Doctors;
+using ClinicChat.Infrastructure;
+using ClinicChat.Realtime;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddOperations();
+builder.AddDatabase();
+builder.AddApiProblemDetails();
+builder.AddWebSecurity();
+builder.AddAccounts();
+builder.AddDoctors();
+builder.AddRealtime();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseSecurityHeaders();
+app.UseCors();
+app.UseClinicAuthentication();
+
+app.MapOperations();
+app.MapRealtime();
+
+var api = app.MapGroup("/api/v1");
+api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAuth();
+api.MapGroup("").RequireAuthorization().MapMe();
+api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
+api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
+
+return await app.RunClinicChatAsync(args);
+
+public partial class Program;
