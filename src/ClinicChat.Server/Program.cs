@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Conversations;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
@@ -11,6 +12,7 @@ builder.AddApiProblemDetails();
 builder.AddWebSecurity();
 builder.AddAccounts();
 builder.AddDoctors();
+builder.AddConversations();
 builder.AddRealtime();
 
 var app = builder.Build();
