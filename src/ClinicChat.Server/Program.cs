@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddOperations();
 builder.AddDatabase();
+builder.AddKeyRingInDatabase();
 builder.AddApiProblemDetails();
 builder.AddWebSecurity();
 builder.AddAccounts();
