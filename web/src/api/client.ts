@@ -37,7 +37,7 @@ export class Api {
   // Doctors
   doctors = () => this.call<Doctor[]>("GET", "/doctors");
   doctor = (id: string) => this.call<Doctor>("GET", `/doctors/${encodeURIComponent(id)}`);
-  updateProfile = (id: string, body: { specialty: string; fee: number; bio: string }) =>
+  updateProfile = (id: string, body: { specialty: string; fee: number | null; bio: string }) =>
     this.call<Doctor>("PUT", `/doctors/${encodeURIComponent(id)}/profile`, body);
   updateSchedule = (id: string, schedule: ScheduleEntry[]) =>
     this.call<ScheduleEntry[]>("PUT", `/doctors/${encodeURIComponent(id)}/schedule`, schedule);
