@@ -2,6 +2,7 @@ using ClinicChat.Accounts;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
+using ClinicChat.WebClient;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +13,7 @@ builder.AddWebSecurity();
 builder.AddAccounts();
 builder.AddDoctors();
 builder.AddRealtime();
+builder.AddWebClient();
 
 var app = builder.Build();
 
@@ -29,6 +31,8 @@ api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAu
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
+
+app.MapWebClient();
 
 return await app.RunClinicChatAsync(args);
 

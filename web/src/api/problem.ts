@@ -28,6 +28,8 @@ export class ApiError extends Error {
   /** The message to show at the top of a form: the detail, else the title. */
   get summary(): string {
     if (this.isNetwork) return "Cannot reach the clinic server. Check your connection and try again.";
+    // Validation problems carry a generic detail; the fields themselves say what is wrong.
+    if (Object.keys(this.fieldErrors).length > 0) return "Please correct the fields marked below.";
     return this.detail ?? this.title;
   }
 
