@@ -110,7 +110,14 @@ public sealed class BrowserPage : IAsyncDisposable
         page.Dialog += async (_, dialog) =>
         {
             Dialogs.Add(dialog.Message);
-            await dialog.DismissAsync();
+            if (AcceptDialogs)
+            {
+                await dialog.AcceptAsync();
+            }
+            else
+            {
+                await dialog.DismissAsync();
+            }
         };
     }
 
@@ -119,6 +126,9 @@ public sealed class BrowserPage : IAsyncDisposable
     public IPage Page { get; }
 
     public List<string> Dialogs { get; } = [];
+
+    /// <summary>Answer confirm() with OK; otherwise every dialog is dismissed (and recorded).</summary>
+    public bool AcceptDialogs { get; set; }
 
     public IReadOnlyList<string> Problems => _problems;
 

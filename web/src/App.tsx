@@ -69,7 +69,7 @@ function Shell({ user }: { user: User }) {
 
   useEffect(() => {
     // One hub connection per signed-in user, created here so that signing out tears it down completely.
-    const hub = new ChatHub(() => session.accessToken());
+    const hub = new ChatHub(() => session.accessToken(), () => session.refresh());
     const service = new ChatService(api, hub, user.id);
     setChat(service);
     void hub.start();

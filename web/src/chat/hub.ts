@@ -43,10 +43,24 @@ export class ChatHub {
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private restartAttempt = 0;
 
-  constructor(accessToken: () => Promise<string>, baseUrl = "") {
+  /**
+   * onUnauthorized runs when the hub refuses the token (a 401 on connect): the session decides whether it can
+   * refresh or is over; retrying with the same token would fail forever.
+   */
+  constructor(
+    accessToken: () => Promise<string>,
+    private readonly onUnauthorized: () => Promise<void> = async () => undefined,
+    baseUrl = "",
+  ) {
     this.connection = new HubConnectionBuilder()
       .withUrl(`${baseUrl}${HUB_PATH}`, { accessTokenFactory: accessToken })
-      .withAutomaticReconnect(retryForever)
+      .withAutomaticReconnect({
+        nextRetryDelayInMilliseconds: (context) => {
+          // A reconnect refused with 401: the session was revoked or the token expired while away.
+          if ((context.retryReason as { statusCode?: number } | undefined)?.statusCode === 401) void this.onUnauthorized().catch(() => undefined);
+          return retryForever.nextRetryDelayInMilliseconds(context);
+        },
+      })
       .configureLogging(LogLevel.Warning)
       .build();
 
@@ -88,7 +102,10 @@ export class ChatHub {
       this.restartAttempt = 0;
       this.setStatus("connected");
       if (wasRestart) this.fireReconnected();
-    } catch {
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 401) {
+        await this.onUnauthorized().catch(() => undefined);
+      }
       if (!this.stopped) {
         this.setStatus("reconnecting");
         this.scheduleRestart();
