@@ -68,4 +68,23 @@ public sealed class SignInTests(BrowserFixture fixture)
         await Expect(browser.Page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to ClinicChat" })).ToBeVisibleAsync();
         await Expect(browser.Page.GetByText("Your session has ended")).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task Signing_in_works_with_the_keyboard_alone()
+    {
+        var patient = await fixture.App.RegisterPatientAsync();
+        await using var browser = await fixture.OpenAsync();
+        var page = browser.Page;
+        await page.GotoAsync("/signin");
+
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByLabel("Email")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(patient.Email);
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByLabel("Password")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(patient.Password);
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Doctors" })).ToBeVisibleAsync();
+    }
 }

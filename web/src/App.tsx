@@ -54,11 +54,13 @@ export function App() {
 
   if (!state.user) {
     if (path === "/signup") return <SignUp />;
-    if (path !== "/signin") {
-      // Remember nothing about where they were: a fresh sign-in lands on the role's home.
-      queueMicrotask(() => navigate("/signin", { replace: true }));
-    }
-    return <SignIn endedReason={state.endedReason} registered={false} />;
+    return (
+      <>
+        {/* A fresh sign-in lands on the role's home, so the address shows the sign-in page. */}
+        {path !== "/signin" && <Redirect to="/signin" />}
+        <SignIn endedReason={state.endedReason} registered={false} />
+      </>
+    );
   }
   return <Shell user={state.user} />;
 }
@@ -159,10 +161,7 @@ function Routes({ user }: { user: User }) {
     ["/admin/support", ["admin"], () => <SupportDesk />],
   ];
 
-  if (path === "/" || path === "/signin" || path === "/signup") {
-    queueMicrotask(() => navigate(homeOf[role], { replace: true }));
-    return null;
-  }
+  if (path === "/" || path === "/signin" || path === "/signup") return <Redirect to={homeOf[role]} />;
   for (const [pattern, roles, render] of routes) {
     const params = match(pattern, path);
     if (params) {
@@ -171,6 +170,11 @@ function Routes({ user }: { user: User }) {
     }
   }
   return <NotFound message="There is nothing at this address." />;
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
 }
 
 function NotFound({ message }: { message: string }) {
