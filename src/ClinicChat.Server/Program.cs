@@ -3,6 +3,7 @@ using ClinicChat.Conversations;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
+using ClinicChat.WebClient;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,6 +16,7 @@ builder.AddAccounts();
 builder.AddDoctors();
 builder.AddConversations();
 builder.AddRealtime();
+builder.AddWebClient();
 
 var app = builder.Build();
 
@@ -32,6 +34,8 @@ api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAu
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
+
+app.MapWebClient();
 
 return await app.RunClinicChatAsync(args);
 

@@ -1,0 +1,76 @@
+import { authorizedRequest, Session } from "../auth/session";
+import type {
+  AdminUser,
+  Consultation,
+  Conversation,
+  Doctor,
+  Message,
+  MessagePage,
+  Role,
+  ScheduleEntry,
+  User,
+} from "./types";
+
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The public REST API (PRODUCT.md §5), one method per route. Nothing here is private to this client. */
+export class Api {
+  constructor(
+    readonly session: Session,
+    private readonly fetchImpl: FetchLike = (input, init) => globalThis.fetch(input, init),
+  ) {}
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return authorizedRequest(this.session, this.fetchImpl, method, path, body) as Promise<T>;
+  }
+
+  me = () => this.call<User>("GET", "/me");
+
+  // Admin: users
+  listUsers = (role?: Role) => this.call<AdminUser[]>("GET", `/admin/users${role ? `?role=${role}` : ""}`);
+  createStaff = (body: { email: string; password: string; displayName: string; role: Role }) =>
+    this.call<User>("POST", "/admin/users", body);
+  disableUser = (id: string) => this.call<void>("POST", `/admin/users/${encodeURIComponent(id)}/disable`);
+  assignNurse = (patientId: string, nurseId: string) =>
+    this.call<unknown>("PUT", `/admin/patients/${encodeURIComponent(patientId)}/nurse`, { nurseId });
+
+  // Doctors
+  doctors = () => this.call<Doctor[]>("GET", "/doctors");
+  doctor = (id: string) => this.call<Doctor>("GET", `/doctors/${encodeURIComponent(id)}`);
+  updateProfile = (id: string, body: { specialty: string; fee: number | null; bio: string }) =>
+    this.call<Doctor>("PUT", `/doctors/${encodeURIComponent(id)}/profile`, body);
+  updateSchedule = (id: string, schedule: ScheduleEntry[]) =>
+    this.call<ScheduleEntry[]>("PUT", `/doctors/${encodeURIComponent(id)}/schedule`, schedule);
+
+  // Conversations and messages
+  conversations = () => this.call<Conversation[]>("GET", "/conversations");
+  conversation = (id: string) => this.call<Conversation>("GET", `/conversations/${encodeURIComponent(id)}`);
+  messages = (id: string, cursor: { before?: number; after?: number; limit?: number }) => {
+    const q = new URLSearchParams();
+    if (cursor.before !== undefined) q.set("before", String(cursor.before));
+    if (cursor.after !== undefined) q.set("after", String(cursor.after));
+    q.set("limit", String(cursor.limit ?? 50));
+    return this.call<MessagePage>("GET", `/conversations/${encodeURIComponent(id)}/messages?${q}`);
+  };
+  sendMessage = (id: string, clientMessageId: string, text: string) =>
+    this.call<Message>("POST", `/conversations/${encodeURIComponent(id)}/messages`, { clientMessageId, text });
+  markRead = (id: string, upToSeq: number) => this.call<unknown>("POST", `/conversations/${encodeURIComponent(id)}/read`, { upToSeq });
+  deleteMessage = (id: string) => this.call<void>("DELETE", `/messages/${encodeURIComponent(id)}`);
+
+  // Consultations
+  book = (doctorId: string, startAt?: string) =>
+    this.call<Consultation>("POST", "/consultations", startAt ? { doctorId, startAt } : { doctorId });
+  consultations = () => this.call<Consultation[]>("GET", "/consultations");
+  consultation = (id: string) => this.call<Consultation>("GET", `/consultations/${encodeURIComponent(id)}`);
+  acceptConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/accept`);
+  declineConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/decline`);
+  endConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/end`);
+
+  // Support desk
+  openSupportRoom = () => this.call<Conversation>("POST", "/support/room");
+  supportRooms = (status?: string) => this.call<Conversation[]>("GET", `/support/rooms${status ? `?status=${encodeURIComponent(status)}` : ""}`);
+  assignSupportRoom = (id: string, adminId: string) =>
+    this.call<Conversation>("POST", `/support/rooms/${encodeURIComponent(id)}/assign`, { adminId });
+  closeSupportRoom = (id: string) => this.call<Conversation>("POST", `/support/rooms/${encodeURIComponent(id)}/close`);
+  supportStats = () => this.call<Record<string, unknown>>("GET", "/support/stats");
+}

@@ -1,0 +1,186 @@
+import {
+  HubConnectionBuilder,
+  HubConnectionState,
+  LogLevel,
+  type HubConnection,
+  type IRetryPolicy,
+} from "@microsoft/signalr";
+import type { HubEventName, HubEvents, Message, MessagePage } from "../api/types";
+import { hubEventNames } from "../api/types";
+
+export const HUB_PATH = "/hubs/chat";
+
+export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+/**
+ * Reconnect backoff: quick at first (a blip), then slower, never giving up while the page is open:
+ * 0, 1, 2, 5, 10 s, then 15 s. Up to a quarter of jitter so a restarted server is not hit by every client at once.
+ */
+export function reconnectDelayMs(previousRetryCount: number, random: () => number = Math.random): number {
+  const base = [0, 1000, 2000, 5000, 10_000][previousRetryCount] ?? 15_000;
+  return Math.round(base + base * 0.25 * random());
+}
+
+export const retryForever: IRetryPolicy = {
+  nextRetryDelayInMilliseconds: (context) => reconnectDelayMs(context.previousRetryCount),
+};
+
+type Handler<E extends HubEventName> = (payload: HubEvents[E]) => void;
+
+/**
+ * The one connection to /hubs/chat for the signed-in user, through the official @microsoft/signalr client.
+ * Owns the connection's life (start with retries, automatic reconnect with backoff, restart after the server
+ * closed it) and exposes the hub methods and events of PRODUCT.md §4. Catch-up after a reconnect is the chat
+ * service's job: it registers through onReconnected.
+ */
+export class ChatHub {
+  private readonly connection: HubConnection;
+  private readonly handlers = new Map<HubEventName, Set<(payload: unknown) => void>>();
+  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  private readonly reconnectedListeners = new Set<() => void>();
+  private currentStatus: ConnectionStatus = "disconnected";
+  private stopped = false;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private restartAttempt = 0;
+
+  /**
+   * onUnauthorized runs when the hub refuses the token (a 401 on connect): the session decides whether it can
+   * refresh or is over; retrying with the same token would fail forever.
+   */
+  constructor(
+    accessToken: () => Promise<string>,
+    private readonly onUnauthorized: () => Promise<void> = async () => undefined,
+    baseUrl = "",
+  ) {
+    this.connection = new HubConnectionBuilder()
+      .withUrl(`${baseUrl}${HUB_PATH}`, { accessTokenFactory: accessToken })
+      .withAutomaticReconnect({
+        nextRetryDelayInMilliseconds: (context) => {
+          // A reconnect refused with 401: the session was revoked or the token expired while away.
+          if ((context.retryReason as { statusCode?: number } | undefined)?.statusCode === 401) void this.onUnauthorized().catch(() => undefined);
+          return retryForever.nextRetryDelayInMilliseconds(context);
+        },
+      })
+      .configureLogging(LogLevel.Warning)
+      .build();
+
+    for (const name of hubEventNames) {
+      this.connection.on(name, (payload: unknown) => {
+        for (const h of this.handlers.get(name) ?? []) h(payload);
+      });
+    }
+    this.connection.onreconnecting(() => this.setStatus("reconnecting"));
+    this.connection.onreconnected(() => {
+      this.setStatus("connected");
+      this.fireReconnected();
+    });
+    // Closed for good (the server closed it, e.g. after a restart, or the retries ended): start again ourselves.
+    this.connection.onclose(() => {
+      if (this.stopped) {
+        this.setStatus("disconnected");
+        return;
+      }
+      this.setStatus("reconnecting");
+      this.scheduleRestart();
+    });
+  }
+
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  get isConnected(): boolean {
+    return this.connection.state === HubConnectionState.Connected;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.setStatus(this.restartAttempt > 0 ? "reconnecting" : "connecting");
+    try {
+      await this.connection.start();
+      const wasRestart = this.restartAttempt > 0;
+      this.restartAttempt = 0;
+      this.setStatus("connected");
+      if (wasRestart) this.fireReconnected();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 401) {
+        await this.onUnauthorized().catch(() => undefined);
+      }
+      if (!this.stopped) {
+        this.setStatus("reconnecting");
+        this.scheduleRestart();
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    await this.connection.stop().catch(() => undefined);
+    this.setStatus("disconnected");
+  }
+
+  private scheduleRestart(): void {
+    if (this.restartTimer) return;
+    const delay = reconnectDelayMs(this.restartAttempt++);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopped) void this.start();
+    }, delay);
+  }
+
+  on<E extends HubEventName>(name: E, handler: Handler<E>): () => void {
+    let set = this.handlers.get(name);
+    if (!set) this.handlers.set(name, (set = new Set()));
+    const h = handler as (payload: unknown) => void;
+    set.add(h);
+    return () => set.delete(h);
+  }
+
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Called after every reconnect (automatic or a restart): subscriptions are gone and messages may have been missed. */
+  onReconnected(listener: () => void): () => void {
+    this.reconnectedListeners.add(listener);
+    return () => this.reconnectedListeners.delete(listener);
+  }
+
+  private fireReconnected(): void {
+    for (const l of this.reconnectedListeners) l();
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    for (const l of this.statusListeners) l(status);
+  }
+
+  subscribe(conversationId: string): Promise<unknown> {
+    return this.connection.invoke("Subscribe", conversationId);
+  }
+
+  unsubscribe(conversationId: string): Promise<unknown> {
+    return this.connection.invoke("Unsubscribe", conversationId);
+  }
+
+  sendMessage(conversationId: string, clientMessageId: string, text: string): Promise<Message> {
+    return this.connection.invoke<Message>("SendMessage", conversationId, clientMessageId, text);
+  }
+
+  typing(conversationId: string, isTyping: boolean): Promise<void> {
+    // Ephemeral: no answer is awaited.
+    return this.connection.send("Typing", conversationId, isTyping);
+  }
+
+  markRead(conversationId: string, upToSeq: number): Promise<unknown> {
+    return this.connection.invoke("MarkRead", conversationId, upToSeq);
+  }
+
+  sync(conversationId: string, afterSeq: number, limit: number): Promise<MessagePage> {
+    return this.connection.invoke<MessagePage>("Sync", conversationId, afterSeq, limit);
+  }
+}

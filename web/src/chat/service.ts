@@ -1,0 +1,319 @@
+import type { Api } from "../api/client";
+import { ApiError } from "../api/problem";
+import type { Conversation, HubEventName, HubEvents, Message, MessagePage } from "../api/types";
+import type { ChatHub, ConnectionStatus } from "./hub";
+import {
+  addPending,
+  applyDeleted,
+  applyDeliveryReceipt,
+  applyReadReceipt,
+  applyTyping,
+  applyUnreadChanged,
+  clearUnread,
+  type ConversationState,
+  createConversationState,
+  emptyUnread,
+  markFailed,
+  markReadLocally,
+  markRetrying,
+  markSyncedUpTo,
+  mergeMessages,
+  oldestSeq,
+  prependHistory,
+  readTarget,
+  seedUnread,
+  type UnreadBook,
+} from "./store";
+
+export const PAGE_SIZE = 50;
+export const SYNC_LIMIT = 100;
+export const MAX_TEXT_LENGTH = 5000;
+
+export interface OpenConversation {
+  conversation: Conversation | null;
+  state: ConversationState;
+  loading: boolean;
+  loadingOlder: boolean;
+  error: string | null;
+}
+
+/**
+ * The signed-in user's chat: one state per open conversation, fed by REST history, hub events and local sends.
+ * Views read it through useSyncExternalStore and call the verbs; nothing else talks to the chat endpoints.
+ */
+export class ChatService {
+  private readonly open = new Map<string, OpenConversation>();
+  private readonly refs = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+  private readonly disposers: (() => void)[] = [];
+  private unreadBook: UnreadBook = emptyUnread;
+  private presenceMap: Record<string, boolean> = {};
+  private version = 0;
+
+  constructor(
+    private readonly api: Api,
+    readonly hub: ChatHub,
+    readonly selfId: string,
+  ) {
+    const on = <E extends HubEventName>(name: E, h: (p: HubEvents[E]) => void) => this.disposers.push(hub.on(name, h));
+    on("messageCreated", (m) => this.receive(m));
+    on("messageDeleted", (e) => this.update(e.conversationId, (s) => applyDeleted(s, e.messageId, new Date().toISOString())));
+    on("readReceipt", (e) => this.update(e.conversationId, (s) => applyReadReceipt(s, e.userId, e.lastReadSeq)));
+    on("deliveryReceipt", (e) => this.update(e.conversationId, (s) => applyDeliveryReceipt(s, e.userId, e.lastDeliveredSeq)));
+    on("typing", (e) => this.update(e.conversationId, (s) => applyTyping(s, e.userId, e.isTyping, Date.now())));
+    on("presence", (e) => {
+      this.presenceMap = { ...this.presenceMap, [e.userId]: e.online };
+      this.emit();
+    });
+    on("unreadChanged", (e) => {
+      this.unreadBook = applyUnreadChanged(this.unreadBook, e.conversationId, e.unreadCount, e.totalUnread);
+      this.emit();
+    });
+    on("consultationUpdated", (c) => {
+      // A consultation that ended turns its conversation read-only: reload it to get the server's status.
+      if (c.conversationId && this.open.has(c.conversationId)) void this.refreshConversation(c.conversationId);
+    });
+    on("supportRoomUpdated", (room) => {
+      const entry = this.open.get(room.id);
+      if (entry) this.set(room.id, { ...entry, conversation: room });
+    });
+    this.disposers.push(hub.onReconnected(() => void this.resubscribeAll()));
+    this.disposers.push(hub.onStatus(() => this.emit()));
+  }
+
+  dispose(): void {
+    for (const d of this.disposers) d();
+    this.disposers.length = 0;
+    this.listeners.clear();
+  }
+
+  // --- store plumbing for React ---
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getVersion = (): number => this.version;
+
+  private emit(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+
+  get status(): ConnectionStatus {
+    return this.hub.status;
+  }
+
+  get unread(): UnreadBook {
+    return this.unreadBook;
+  }
+
+  isOnline(userId: string): boolean | undefined {
+    return this.presenceMap[userId];
+  }
+
+  get(conversationId: string): OpenConversation | undefined {
+    return this.open.get(conversationId);
+  }
+
+  private set(conversationId: string, entry: OpenConversation): void {
+    this.open.set(conversationId, entry);
+    this.emit();
+  }
+
+  private update(conversationId: string, change: (s: ConversationState) => ConversationState): void {
+    const entry = this.open.get(conversationId);
+    if (!entry) return;
+    const next = change(entry.state);
+    if (next !== entry.state) this.set(conversationId, { ...entry, state: next });
+  }
+
+  /** Seeds badges from a conversation list (GET /conversations). */
+  seedUnread(conversations: Conversation[]): void {
+    this.unreadBook = seedUnread(this.unreadBook, Object.fromEntries(conversations.map((c) => [c.id, c.unreadCount])));
+    this.emit();
+  }
+
+  // --- opening and catching up ---
+
+  /** Starts showing a conversation; returns the function that stops showing it. */
+  openConversation(conversationId: string): () => void {
+    const count = (this.refs.get(conversationId) ?? 0) + 1;
+    this.refs.set(conversationId, count);
+    if (count === 1) {
+      this.set(conversationId, {
+        conversation: null,
+        state: createConversationState(conversationId, this.selfId),
+        loading: true,
+        loadingOlder: false,
+        error: null,
+      });
+      void this.load(conversationId);
+    }
+    return () => this.closeConversation(conversationId);
+  }
+
+  private closeConversation(conversationId: string): void {
+    const count = (this.refs.get(conversationId) ?? 1) - 1;
+    if (count > 0) {
+      this.refs.set(conversationId, count);
+      return;
+    }
+    this.refs.delete(conversationId);
+    this.open.delete(conversationId);
+    if (this.hub.isConnected) void this.hub.unsubscribe(conversationId).catch(() => undefined);
+    this.emit();
+  }
+
+  private async load(conversationId: string): Promise<void> {
+    try {
+      // Subscribe before reading history, so nothing created in between is missed (duplicates merge away).
+      await this.subscribeHub(conversationId);
+      const conversation = await this.api.conversation(conversationId);
+      const page = await this.api.messages(conversationId, { before: conversation.lastSeq + 1, limit: PAGE_SIZE });
+      const entry = this.open.get(conversationId);
+      if (!entry) return;
+      let state = prependHistory(entry.state, page);
+      if (page.messages.length === 0) state = markSyncedUpTo(state, conversation.lastSeq);
+      this.set(conversationId, { ...entry, conversation, state, loading: false });
+      await this.catchUp(conversationId);
+    } catch (e) {
+      const entry = this.open.get(conversationId);
+      if (entry) this.set(conversationId, { ...entry, loading: false, error: describe(e) });
+    }
+  }
+
+  private async refreshConversation(conversationId: string): Promise<void> {
+    try {
+      const conversation = await this.api.conversation(conversationId);
+      const entry = this.open.get(conversationId);
+      if (entry) this.set(conversationId, { ...entry, conversation });
+    } catch {
+      // The next event or reload tries again.
+    }
+  }
+
+  private async subscribeHub(conversationId: string): Promise<void> {
+    if (!this.hub.isConnected) return;
+    const result = (await this.hub.subscribe(conversationId)) as { lastSeq?: unknown } | null;
+    // Subscribe answers the conversation state; its lastSeq tells whether a catch-up is needed.
+    if (result && typeof result.lastSeq === "number") {
+      const lastSeq = result.lastSeq;
+      this.update(conversationId, (s) => (lastSeq > s.lastSeq ? { ...s, lastSeq } : s));
+    }
+  }
+
+  /** Sync from the last contiguous seq until the server says nothing more remains. */
+  async catchUp(conversationId: string): Promise<void> {
+    for (let round = 0; round < 1000; round++) {
+      const entry = this.open.get(conversationId);
+      if (!entry) return;
+      const after = entry.state.contiguousSeq;
+      const page: MessagePage = this.hub.isConnected
+        ? await this.hub.sync(conversationId, after, SYNC_LIMIT)
+        : await this.api.messages(conversationId, { after, limit: SYNC_LIMIT });
+      this.update(conversationId, (s) => mergeMessages(s, page.messages));
+      if (!page.hasMore || page.messages.length === 0) return;
+    }
+  }
+
+  private async resubscribeAll(): Promise<void> {
+    // A new connection has no subscriptions, and anything sent while we were away must be fetched: Sync each.
+    await Promise.all(
+      [...this.open.keys()].map(async (id) => {
+        try {
+          await this.subscribeHub(id);
+          await this.catchUp(id);
+          await this.retryPending(id);
+        } catch {
+          // The next reconnect tries again; the conversation stays as it was.
+        }
+      }),
+    );
+  }
+
+  async loadOlder(conversationId: string): Promise<void> {
+    const entry = this.open.get(conversationId);
+    if (!entry || entry.loadingOlder || !entry.state.hasOlder) return;
+    const before = oldestSeq(entry.state);
+    if (before === null) return;
+    this.set(conversationId, { ...entry, loadingOlder: true });
+    try {
+      const page = await this.api.messages(conversationId, { before, limit: PAGE_SIZE });
+      const current = this.open.get(conversationId);
+      if (current) this.set(conversationId, { ...current, state: prependHistory(current.state, page), loadingOlder: false });
+    } catch (e) {
+      const current = this.open.get(conversationId);
+      if (current) this.set(conversationId, { ...current, loadingOlder: false, error: describe(e) });
+    }
+  }
+
+  // --- sending ---
+
+  private receive(message: Message): void {
+    this.update(message.conversationId, (s) => mergeMessages(s, [message]));
+  }
+
+  /** Optimistic send: the bubble appears at once as pending; the stored message replaces it. */
+  send(conversationId: string, text: string): void {
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    const clientMessageId = crypto.randomUUID();
+    this.update(conversationId, (s) => addPending(s, clientMessageId, trimmed, new Date()));
+    void this.deliver(conversationId, clientMessageId, trimmed);
+  }
+
+  /** Retry reuses the clientMessageId, so a send that did reach the server is not stored twice. */
+  retry(conversationId: string, clientMessageId: string): void {
+    const m = this.open.get(conversationId)?.state.messages.find((x) => x.clientMessageId === clientMessageId && x.seq === null);
+    if (!m || m.text === null) return;
+    this.update(conversationId, (s) => markRetrying(s, clientMessageId));
+    void this.deliver(conversationId, clientMessageId, m.text);
+  }
+
+  private async retryPending(conversationId: string): Promise<void> {
+    const pending = this.open.get(conversationId)?.state.messages.filter((m) => m.seq === null && m.local === "pending") ?? [];
+    for (const m of pending) {
+      if (m.clientMessageId && m.text !== null) await this.deliver(conversationId, m.clientMessageId, m.text);
+    }
+  }
+
+  private async deliver(conversationId: string, clientMessageId: string, text: string): Promise<void> {
+    try {
+      const stored = this.hub.isConnected
+        ? await this.hub.sendMessage(conversationId, clientMessageId, text)
+        : await this.api.sendMessage(conversationId, clientMessageId, text);
+      this.receive(stored);
+    } catch (e) {
+      this.update(conversationId, (s) => markFailed(s, clientMessageId, describe(e)));
+    }
+  }
+
+  typing(conversationId: string, isTyping: boolean): void {
+    if (this.hub.isConnected) void this.hub.typing(conversationId, isTyping).catch(() => undefined);
+  }
+
+  /** Moves my read watermark to the newest message (the view calls this while it is visible). */
+  markRead(conversationId: string): void {
+    const entry = this.open.get(conversationId);
+    if (!entry) return;
+    const upTo = readTarget(entry.state);
+    if (upTo === null) return;
+    this.update(conversationId, (s) => markReadLocally(s, upTo));
+    this.unreadBook = clearUnread(this.unreadBook, conversationId);
+    this.emit();
+    const call = this.hub.isConnected ? this.hub.markRead(conversationId, upTo) : this.api.markRead(conversationId, upTo);
+    void call.catch(() => undefined);
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof ApiError) return e.summary;
+  if (e instanceof Error) {
+    // Hub errors arrive as "An unexpected error occurred invoking 'SendMessage' on the server. HubException: <reason>".
+    const hub = /HubException: (.*)$/.exec(e.message);
+    return hub?.[1] ?? "Not sent. Check your connection and retry.";
+  }
+  return "Something went wrong.";
+}

@@ -1,0 +1,35 @@
+import { useCallback, useEffect, useState } from "react";
+
+/** Loads data on mount and when deps change; exposes reload. Errors are kept, not thrown. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const run = useCallback(load, deps);
+  const reload = useCallback(async () => {
+    setLoading(true);
+    try {
+      setData(await run());
+      setError(null);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }, [run]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  return { data, setData, error, loading, reload };
+}
+
+/** Seconds left until an instant, ticking every second. */
+export function useSecondsUntil(iso: string | null): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!iso) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [iso]);
+  return iso ? Math.max(0, Math.round((new Date(iso).getTime() - now) / 1000)) : null;
+}

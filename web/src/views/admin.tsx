@@ -1,0 +1,231 @@
+import { useState, type FormEvent } from "react";
+import type { AdminUser, Role } from "../api/types";
+import { Field, FormError, fieldError, Loading, Notice, SelectField } from "../components/ui";
+import { useApi, useUser } from "../context";
+import { formatDateTime, formatIdr } from "../format";
+import { useLoad } from "../hooks";
+import { Link } from "../router";
+import { DoctorEditor } from "./doctors";
+
+export function AdminUsers() {
+  const api = useApi();
+  const me = useUser();
+  const [filter, setFilter] = useState<Role | "">("");
+  const { data, error, loading, reload } = useLoad(() => api.listUsers(filter || undefined), [api, filter]);
+  const [actionError, setActionError] = useState<unknown>(null);
+
+  const disable = async (u: AdminUser) => {
+    if (!window.confirm(`Disable ${u.displayName} (${u.email})? Their sessions end at once.`)) return;
+    setActionError(null);
+    try {
+      await api.disableUser(u.id);
+      await reload();
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+
+  return (
+    <section>
+      <h1>Users</h1>
+      <CreateStaff onCreated={() => void reload()} />
+      <div className="panel">
+        <h2>All accounts</h2>
+        <SelectField label="Show" value={filter} onChange={(e) => setFilter(e.target.value as Role | "")}>
+          <option value="">Everyone</option>
+          <option value="patient">Patients</option>
+          <option value="doctor">Doctors</option>
+          <option value="nurse">Nurses</option>
+          <option value="admin">Admins</option>
+        </SelectField>
+        <FormError error={error ?? actionError} />
+        {loading && !data && <Loading what="users" />}
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">User accounts</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data?.map((u) => (
+                <tr key={u.id}>
+                  <td>{u.displayName}</td>
+                  <td className="email">{u.email}</td>
+                  <td>{u.role}</td>
+                  <td>{u.disabled ? "Disabled" : `Active since ${formatDateTime(u.createdAt)}`}</td>
+                  <td className="row-actions">
+                    {u.role === "doctor" && (
+                      <Link className="button" to={`/admin/doctors/${u.id}`}>
+                        Edit profile<span className="visually-hidden"> of {u.displayName}</span>
+                      </Link>
+                    )}
+                    {!u.disabled && u.id !== me.id && (
+                      <button type="button" className="danger" onClick={() => void disable(u)}>
+                        Disable<span className="visually-hidden"> {u.displayName}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function CreateStaff({ onCreated }: { onCreated: () => void }) {
+  const api = useApi();
+  const [displayName, setDisplayName] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [role, setRole] = useState<Role>("doctor");
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<{ id: string; name: string; role: Role } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setCreated(null);
+    try {
+      const user = await api.createStaff({ email: email.trim(), password, displayName, role });
+      setCreated({ id: user.id, name: user.displayName, role: user.role });
+      setDisplayName("");
+      setEmail("");
+      setPassword("");
+      onCreated();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="Create staff account" className="panel">
+      <h2>Create a staff account</h2>
+      <FormError error={error} />
+      {created && (
+        <Notice tone="success">
+          Created {created.role} account for {created.name}.{" "}
+          {created.role === "doctor" && <Link to={`/admin/doctors/${created.id}`}>Set their profile and schedule</Link>}
+        </Notice>
+      )}
+      <div className="grid">
+        <Field label="Name" name="displayName" required value={displayName} onChange={(e) => setDisplayName(e.target.value)}
+          error={fieldError(error, "displayName")} />
+        <Field label="Email" name="email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)}
+          error={fieldError(error, "email")} />
+        <Field label="Initial password" name="password" type="password" autoComplete="new-password" required value={password}
+          hint="At least 10 characters; share it with them privately." onChange={(e) => setPassword(e.target.value)}
+          error={fieldError(error, "password")} />
+        <SelectField label="Role" name="role" value={role} onChange={(e) => setRole(e.target.value as Role)} error={fieldError(error, "role")}>
+          <option value="doctor">Doctor</option>
+          <option value="nurse">Nurse or midwife</option>
+          <option value="admin">Admin</option>
+        </SelectField>
+      </div>
+      <button type="submit" className="primary" disabled={busy}>
+        Create account
+      </button>
+    </form>
+  );
+}
+
+export function AdminDoctors() {
+  const api = useApi();
+  const { data, error, loading } = useLoad(() => api.doctors(), [api]);
+  return (
+    <section>
+      <h1>Doctors</h1>
+      <FormError error={error} />
+      {loading && !data && <Loading what="doctors" />}
+      <ul className="list">
+        {data?.map((d) => (
+          <li key={d.id}>
+            <Link to={`/admin/doctors/${d.id}`}>{d.displayName}</Link> · {d.specialty || "No specialty"} · {formatIdr(d.fee)} ·{" "}
+            {d.schedule.length} interval{d.schedule.length === 1 ? "" : "s"}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function AdminDoctor({ doctorId }: { doctorId: string }) {
+  const api = useApi();
+  const { data, setData, error } = useLoad(() => api.doctor(doctorId), [api, doctorId]);
+  return (
+    <section>
+      <p>
+        <Link to="/admin/doctors">← All doctors</Link>
+      </p>
+      <h1>{data ? data.displayName : "Doctor"}</h1>
+      <FormError error={error} />
+      {!data && !error && <Loading what="the doctor" />}
+      {data && <DoctorEditor doctor={data} onSaved={setData} />}
+    </section>
+  );
+}
+
+export function AdminNurses() {
+  const api = useApi();
+  const patients = useLoad(() => api.listUsers("patient"), [api]);
+  const nurses = useLoad(() => api.listUsers("nurse"), [api]);
+  const [patientId, setPatientId] = useState("");
+  const [nurseId, setNurseId] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setDone(null);
+    try {
+      await api.assignNurse(patientId, nurseId);
+      const p = patients.data?.find((x) => x.id === patientId);
+      const n = nurses.data?.find((x) => x.id === nurseId);
+      setDone(`${n?.displayName ?? "The nurse"} now cares for ${p?.displayName ?? "the patient"}.`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section>
+      <h1>Nurse assignment</h1>
+      <form onSubmit={submit} noValidate aria-label="Assign a nurse" className="panel">
+        <FormError error={error ?? patients.error ?? nurses.error} />
+        {done && <Notice tone="success">{done}</Notice>}
+        <SelectField label="Patient" required value={patientId} onChange={(e) => setPatientId(e.target.value)} error={fieldError(error, "patientId")}>
+          <option value="">Choose a patient</option>
+          {patients.data?.filter((p) => !p.disabled).map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.displayName} ({p.email})
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Nurse or midwife" required value={nurseId} onChange={(e) => setNurseId(e.target.value)} error={fieldError(error, "nurseId")}>
+          <option value="">Choose a nurse</option>
+          {nurses.data?.filter((n) => !n.disabled).map((n) => (
+            <option key={n.id} value={n.id}>
+              {n.displayName}
+            </option>
+          ))}
+        </SelectField>
+        <button type="submit" className="primary" disabled={!patientId || !nurseId}>
+          Assign
+        </button>
+      </form>
+    </section>
+  );
+}
