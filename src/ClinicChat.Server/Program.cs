@@ -3,6 +3,7 @@ using ClinicChat.Conversations;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
+using ClinicChat.Support;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,7 @@ builder.AddAccounts();
 builder.AddDoctors();
 builder.AddConversations();
 builder.AddRealtime();
+builder.AddSupport();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAu
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
+api.MapGroup("/support").RequireAuthorization().MapSupport();
 
 return await app.RunClinicChatAsync(args);
 
