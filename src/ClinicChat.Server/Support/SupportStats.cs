@@ -60,6 +60,9 @@ public sealed class SupportStats(NpgsqlDataSource dataSource, TimeProvider time,
 
     public async Task<SupportStatsDto> ComputeAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
+        // Npgsql writes timestamptz only from UTC offsets; clients may send any offset.
+        from = from.ToUniversalTime();
+        to = to.ToUniversalTime();
         var zone = clinic.Value.TimeZoneInfo;
         var (dayStart, dayEnd) = Today(time.GetUtcNow(), zone);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -71,7 +74,7 @@ public sealed class SupportStats(NpgsqlDataSource dataSource, TimeProvider time,
             DayEnd = dayEnd,
         }, cancellationToken: cancellationToken));
         return new SupportStatsDto(
-            from.ToUniversalTime(), to.ToUniversalTime(), clinic.Value.TimeZone, dayStart,
+            from, to, clinic.Value.TimeZone, dayStart,
             row.Open, row.Unassigned, row.ClosedToday, row.MessagesToday,
             row.MedianFirstResponseSeconds, row.RespondedRooms, row.MedianResolutionSeconds, row.ResolvedRooms);
     }
