@@ -250,8 +250,10 @@ public sealed partial class SupportDesk(
 
     private async Task<(Guid RoomId, bool Created)> EnsureOpenRoomAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, CancellationToken cancellationToken)
     {
+        // The row lock makes a concurrent close wait for this transaction (or, if the close came first, makes
+        // this read see the room closed and open a fresh one), so a user message never lands in a closed room.
         var open = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            "select conversation_id from support_rooms where user_id = @UserId and closed_at is null",
+            "select conversation_id from support_rooms where user_id = @UserId and closed_at is null for update",
             new { UserId = userId }, transaction, cancellationToken: cancellationToken));
         if (open is { } existing)
         {
