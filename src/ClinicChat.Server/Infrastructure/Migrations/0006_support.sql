@@ -15,6 +15,8 @@ create index support_rooms_open_assignee_idx on support_rooms (assigned_admin_id
 create index support_rooms_queue_idx on support_rooms (opened_at) where closed_at is null and assigned_admin_id is null;
 create index support_rooms_closed_idx on support_rooms (closed_at) where closed_at is not null;
 create index support_rooms_opened_idx on support_rooms (opened_at);
+-- A user's rooms: their current room, and idempotent support sends across rooms.
+create index support_rooms_user_idx on support_rooms (user_id, opened_at desc);
 
 -- Round robin among equally loaded admins: the one whose last assignment is oldest goes first. A sequence
 -- rather than a timestamp, because many assignments share one clock tick.
