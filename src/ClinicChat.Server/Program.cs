@@ -4,6 +4,7 @@ using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
 using ClinicChat.WebClient;
+using ClinicChat.Support;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,6 +18,7 @@ builder.AddDoctors();
 builder.AddConversations();
 builder.AddRealtime();
 builder.AddWebClient();
+builder.AddSupport();
 
 var app = builder.Build();
 
@@ -34,6 +36,7 @@ api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAu
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
+api.MapGroup("/support").RequireAuthorization().MapSupport();
 
 app.MapWebClient();
 

@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Support;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
@@ -10,7 +11,7 @@ namespace ClinicChat.Realtime;
 /// connection of a user.
 /// </summary>
 [Authorize]
-public sealed class ChatHub(PresenceTracker presence) : Hub<IChatClient>
+public sealed class ChatHub(PresenceTracker presence, SupportDesk supportDesk) : Hub<IChatClient>
 {
     public override async Task OnConnectedAsync()
     {
@@ -18,6 +19,10 @@ public sealed class ChatHub(PresenceTracker presence) : Hub<IChatClient>
         if (presence.Connected(userId))
         {
             await Clients.Others.Presence(new PresenceEvent(userId, true));
+            if (Context.User!.IsAdmin())
+            {
+                await supportDesk.AdminCameOnlineAsync(userId, Context.ConnectionAborted);
+            }
         }
 
         await base.OnConnectedAsync();

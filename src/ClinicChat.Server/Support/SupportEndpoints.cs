@@ -1,0 +1,165 @@
+using System.Security.Claims;
+using ClinicChat.Accounts;
+using ClinicChat.Conversations;
+using ClinicChat.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClinicChat.Support;
+
+public static class SupportEndpoints
+{
+    public const int MaxTextLength = 5000;
+    public const int MaxClientMessageIdLength = 100;
+    public const int MaxNoteLength = 2000;
+
+    public static WebApplicationBuilder AddSupport(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SupportRoomReader>();
+        builder.Services.AddSingleton<SupportDesk>();
+        builder.Services.AddSingleton<SupportStats>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The user side (open/get my room, write to the desk, read my room) for any signed-in user, and the desk
+    /// (list, assign, close, stats) for admins only. Map on a group that requires authentication.
+    /// </summary>
+    public static RouteGroupBuilder MapSupport(this RouteGroupBuilder group)
+    {
+        group.MapPost("/room", async Task<Results<Created<SupportRoomDto>, Ok<SupportRoomDto>, ProblemHttpResult>> (
+            ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+        {
+            if (user.IsAdmin())
+            {
+                return AdminsRunTheDesk();
+            }
+
+            var done = await desk.OpenRoomAsync(user.UserId(), ct);
+            return done.Created
+                ? TypedResults.Created($"/api/v1/support/rooms/{done.Room.Id}", done.Room)
+                : TypedResults.Ok(done.Room);
+        });
+
+        group.MapGet("/room", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
+            await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : Problems.NotFound("Support room"));
+
+        group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ValidationProblem, ProblemHttpResult>> (
+            SupportMessageRequest request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+        {
+            if (user.IsAdmin())
+            {
+                return AdminsRunTheDesk();
+            }
+
+            var errors = new FieldErrors();
+            var clientMessageId = request.ClientMessageId?.Trim() ?? "";
+            if (clientMessageId.Length is 0 or > MaxClientMessageIdLength)
+            {
+                errors.Add("clientMessageId", $"clientMessageId is required: 1 to {MaxClientMessageIdLength} characters.");
+            }
+
+            var text = request.Text?.Trim() ?? "";
+            if (text.Length is 0 or > MaxTextLength)
+            {
+                errors.Add("text", $"Text is required: 1 to {MaxTextLength} characters after trimming.");
+            }
+            else if (text.Any(c => char.IsControl(c) && c is not '\n' and not '\t'))
+            {
+                errors.Add("text", "Text may not contain control characters other than newline and tab.");
+            }
+
+            if (errors.Any)
+            {
+                return errors.ToProblem();
+            }
+
+            var sent = await desk.SendAsync(user.UserId(), clientMessageId, text, ct);
+            return sent.Created
+                ? TypedResults.Created($"/api/v1/conversations/{sent.Message.ConversationId}/messages", sent.Message)
+                : TypedResults.Ok(sent.Message);
+        });
+
+        // Readable by any admin and by the room's own user; anyone else gets 404 so that room ids leak nothing.
+        group.MapGet("/rooms/{id:guid}", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (
+            Guid id, ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
+            await rooms.FindAsync(id, user.UserId(), ct) is { } room && (user.IsAdmin() || room.User.UserId == user.UserId())
+                ? TypedResults.Ok(room)
+                : Problems.NotFound("Support room"));
+
+        var desk = group.MapGroup("").RequireAuthorization(Roles.Admin);
+
+        desk.MapGet("/rooms", async Task<Results<Ok<IReadOnlyList<SupportRoomDto>>, ValidationProblem>> (
+            string? status, int? limit, ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
+        {
+            var errors = new FieldErrors();
+            status ??= SupportRoomFilters.Open;
+            if (!SupportRoomFilters.All.Contains(status))
+            {
+                errors.Add("status", "Status must be one of: open, closed, unassigned.");
+            }
+
+            if (limit is < 1 or > SupportRoomReader.MaxLimit)
+            {
+                errors.Add("limit", $"Limit must be between 1 and {SupportRoomReader.MaxLimit}.");
+            }
+
+            return errors.Any
+                ? errors.ToProblem()
+                : TypedResults.Ok(await rooms.ListAsync(status, user.UserId(), limit ?? SupportRoomReader.DefaultLimit, ct));
+        });
+
+        desk.MapPost("/rooms/{id:guid}/assign", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
+            Guid id, AssignRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+            await desk.AssignAsync(id, request?.AdminId ?? user.UserId(), user.UserId(), ct) switch
+            {
+                SupportDesk.Done done => TypedResults.Ok(done.Room),
+                SupportDesk.Refused { Field: { } field } => Problems.Field(field, "The assignee must be an enabled admin."),
+                var other => ToProblem(other),
+            });
+
+        desk.MapPost("/rooms/{id:guid}/close", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
+            Guid id, CloseRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+        {
+            var note = string.IsNullOrWhiteSpace(request?.Note) ? null : request.Note.Trim();
+            if (note is { Length: > MaxNoteLength })
+            {
+                return Problems.Field("note", $"Note must be at most {MaxNoteLength} characters.");
+            }
+
+            return await desk.CloseAsync(id, user.UserId(), note, ct) switch
+            {
+                SupportDesk.Done done => TypedResults.Ok(done.Room),
+                var other => ToProblem(other),
+            };
+        });
+
+        desk.MapGet("/stats", async Task<Results<Ok<SupportStatsDto>, ValidationProblem>> (
+            DateTimeOffset? from, DateTimeOffset? to, SupportStats stats, TimeProvider time, CancellationToken ct) =>
+        {
+            var end = to ?? time.GetUtcNow();
+            var start = from ?? end - SupportStats.DefaultWindow;
+            if (start >= end)
+            {
+                return Problems.Field("from", "from must be earlier than to.");
+            }
+
+            if (end - start > SupportStats.MaxWindow)
+            {
+                return Problems.Field("from", "The window may span at most 366 days.");
+            }
+
+            return TypedResults.Ok(await stats.ComputeAsync(start, end, ct));
+        });
+
+        return group;
+    }
+
+    private static ProblemHttpResult AdminsRunTheDesk() =>
+        Problems.Forbidden("Admins answer support rooms from the desk; they do not open their own.");
+
+    private static ProblemHttpResult ToProblem(SupportDesk.Outcome outcome) => outcome switch
+    {
+        SupportDesk.Refused refused => Problems.Status(refused.StatusCode, refused.Title, refused.Detail),
+        _ => Problems.NotFound("Support room"),
+    };
+}
