@@ -1,7 +1,9 @@
 using ClinicChat.Accounts;
+using ClinicChat.Consultations;
 using ClinicChat.Conversations;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
+using ClinicChat.Payments;
 using ClinicChat.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +16,8 @@ builder.AddAccounts();
 builder.AddDoctors();
 builder.AddConversations();
 builder.AddRealtime();
+builder.AddPayments();
+builder.AddConsultations();
 
 var app = builder.Build();
 
@@ -25,12 +29,15 @@ app.UseClinicAuthentication();
 
 app.MapOperations();
 app.MapRealtime();
+app.MapGroup(SimulatedGateway.CheckoutPath).MapPaymentSimulator();
 
 var api = app.MapGroup("/api/v1");
 api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAuth();
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
+api.MapGroup("/consultations").RequireAuthorization().MapConsultations();
+api.MapGroup("/payments").AllowAnonymous().MapPaymentWebhooks();
 
 return await app.RunClinicChatAsync(args);
 
