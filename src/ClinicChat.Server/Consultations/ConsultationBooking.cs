@@ -48,7 +48,8 @@ public sealed partial class ConsultationBooking(
             return new Invalid(errors.Add("doctorId", "doctorId is required."));
         }
 
-        var start = request.StartAt ?? now;
+        // Npgsql writes only UTC offsets to timestamptz; clients may send any offset.
+        var start = (request.StartAt ?? now).ToUniversalTime();
         if (start < now - settings.StartGrace)
         {
             errors.Add("startAt", $"startAt {start.UtcDateTime:u} is in the past; omit it to start now, or pick a future time.");
