@@ -1,10 +1,12 @@
 using ClinicChat.Accounts;
+using ClinicChat.Consultations;
 using ClinicChat.Conversations;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
+using ClinicChat.Payments;
 using ClinicChat.Realtime;
-using ClinicChat.WebClient;
 using ClinicChat.Support;
+using ClinicChat.WebClient;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,6 +21,8 @@ builder.AddConversations();
 builder.AddRealtime();
 builder.AddWebClient();
 builder.AddSupport();
+builder.AddPayments();
+builder.AddConsultations();
 
 var app = builder.Build();
 
@@ -30,6 +34,7 @@ app.UseClinicAuthentication();
 
 app.MapOperations();
 app.MapRealtime();
+app.MapGroup(SimulatedGateway.CheckoutPath).MapPaymentSimulator();
 
 var api = app.MapGroup("/api/v1");
 api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAuth();
@@ -37,6 +42,9 @@ api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
 api.MapGroup("/support").RequireAuthorization().MapSupport();
+
+api.MapGroup("/consultations").RequireAuthorization().MapConsultations();
+api.MapGroup("/payments").AllowAnonymous().MapPaymentWebhooks();
 
 app.MapWebClient();
 

@@ -7,10 +7,24 @@ public static class ConsultationStatuses
     public const string Active = "active";
     public const string Completed = "completed";
     public const string Cancelled = "cancelled";
+
+    public static readonly string[] All = [AwaitingPayment, Paid, Active, Completed, Cancelled];
+}
+
+public static class CancelReasons
+{
+    public const string PaymentTimeout = "payment_timeout";
+    public const string PaymentFailed = "payment_failed";
+    public const string Declined = "declined";
+    public const string AcceptTimeout = "accept_timeout";
 }
 
 public sealed record PaymentDto(string Provider, string OrderId, string Status, string? Token, string? RedirectUrl);
 
+/// <summary>
+/// The public consultation shape (PRODUCT.md §5) plus additions: names for display, the refund flag and
+/// cancel reason, and the two deadlines (payBy while awaiting payment, acceptBy while paid).
+/// </summary>
 public sealed record ConsultationDto(
     Guid Id,
     Guid PatientId,
@@ -21,4 +35,13 @@ public sealed record ConsultationDto(
     DateTimeOffset EndsAt,
     long RemainingSeconds,
     Guid? ConversationId,
-    PaymentDto? Payment);
+    PaymentDto? Payment,
+    string PatientName,
+    string DoctorName,
+    bool RefundDue,
+    string? CancelReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? PayBy,
+    DateTimeOffset? AcceptBy);
+
+public sealed record BookConsultationRequest(Guid? DoctorId, DateTimeOffset? StartAt);

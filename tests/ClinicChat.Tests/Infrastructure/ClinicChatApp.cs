@@ -44,12 +44,15 @@ public class ClinicChatApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async ValueTask InitializeAsync()
     {
-        ConnectionString = await TestDatabase.CreateAsync();
+        ConnectionString = await CreateDatabaseAsync();
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
+
+    /// <summary>A fresh database by default; a subclass may reuse another app's to play a restarted server.</summary>
+    protected virtual Task<string> CreateDatabaseAsync() => TestDatabase.CreateAsync();
 
     public override async ValueTask DisposeAsync()
     {

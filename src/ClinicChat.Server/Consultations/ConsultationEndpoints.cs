@@ -1,0 +1,114 @@
+using System.Security.Claims;
+using ClinicChat.Accounts;
+using ClinicChat.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ClinicChat.Consultations;
+
+public static class ConsultationEndpoints
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    public static WebApplicationBuilder AddConsultations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ConsultationOptions>().BindConfiguration(ConsultationOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ConsultationOptions>, ConsultationOptionsValidator>();
+        builder.Services.AddSingleton<ConsultationReader>();
+        builder.Services.AddSingleton<ConsultationEvents>();
+        builder.Services.AddSingleton<ConsultationLifecycle>();
+        builder.Services.AddSingleton<ConsultationBooking>();
+        builder.Services.AddSingleton<ConsultationScheduler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConsultationScheduler>());
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapConsultations(this RouteGroupBuilder group)
+    {
+        group.MapPost("/", async Task<Results<Created<ConsultationDto>, ValidationProblem, ProblemHttpResult>> (
+            BookConsultationRequest request, ClaimsPrincipal user, HttpRequest http, ConsultationBooking booking, CancellationToken ct) =>
+        {
+            var publicBase = new Uri($"{http.Scheme}://{http.Host}/");
+            return await booking.BookAsync(user.UserId(), request, publicBase, ct) switch
+            {
+                ConsultationBooking.Booked b => TypedResults.Created($"/api/v1/consultations/{b.Consultation.Id}", b.Consultation),
+                ConsultationBooking.Invalid i => i.Errors.ToProblem(),
+                ConsultationBooking.Conflict c => ConflictProblem(c.Detail, c.Field),
+                ConsultationBooking.GatewayUnavailable g => Problems.Status(StatusCodes.Status502BadGateway, "Payment gateway unavailable", g.Detail),
+                _ => throw new InvalidOperationException("Unexpected booking result."),
+            };
+        }).RequireAuthorization(Roles.Patient);
+
+        group.MapGet("/", async Task<Results<Ok<IReadOnlyList<ConsultationDto>>, ValidationProblem>> (
+            string? status, int? limit, ClaimsPrincipal user, NpgsqlDataSource dataSource, ConsultationReader reader, CancellationToken ct) =>
+        {
+            var errors = new FieldErrors();
+            if (status is not null && !ConsultationStatuses.All.Contains(status, StringComparer.Ordinal))
+            {
+                errors.Add("status", $"status must be one of {string.Join(", ", ConsultationStatuses.All)}.");
+            }
+
+            if (limit is < 1 or > MaxLimit)
+            {
+                errors.Add("limit", $"limit must be between 1 and {MaxLimit}.");
+            }
+
+            if (errors.Any)
+            {
+                return errors.ToProblem();
+            }
+
+            var me = user.UserId();
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var list = await reader.ListAsync(connection, me, everyone: user.IsAdmin(), status, limit ?? DefaultLimit, ct);
+            return TypedResults.Ok<IReadOnlyList<ConsultationDto>>([.. list.Select(c => c.ForViewer(me))]);
+        });
+
+        group.MapGet("/{id:guid}", async Task<Results<Ok<ConsultationDto>, ProblemHttpResult>> (
+            Guid id, ClaimsPrincipal user, NpgsqlDataSource dataSource, ConsultationReader reader, CancellationToken ct) =>
+        {
+            var me = user.UserId();
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var consultation = await reader.FindAsync(connection, null, id, ct);
+            // Not a party to it: answer as if it did not exist, so ids cannot be probed.
+            return consultation is not null && (consultation.PatientId == me || consultation.DoctorId == me || user.IsAdmin())
+                ? TypedResults.Ok(consultation.ForViewer(me))
+                : Problems.NotFound("Consultation");
+        });
+
+        group.MapPost("/{id:guid}/accept", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
+            DoctorActionAsync(lifecycle.AcceptAsync(id, user.UserId(), ct), "accept", user.UserId()));
+        group.MapPost("/{id:guid}/decline", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
+            DoctorActionAsync(lifecycle.DeclineAsync(id, user.UserId(), ct), "decline", user.UserId()));
+        group.MapPost("/{id:guid}/end", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
+            DoctorActionAsync(lifecycle.EndAsync(id, user.UserId(), ct), "end", user.UserId()));
+        return group;
+    }
+
+    private static async Task<Results<Ok<ConsultationDto>, ProblemHttpResult>> DoctorActionAsync(Task<ConsultationLifecycle.ActionResult> action, string verb, Guid me) =>
+        await action switch
+        {
+            ConsultationLifecycle.Done done => TypedResults.Ok(done.Consultation.ForViewer(me)),
+            ConsultationLifecycle.NotTheDoctor => Problems.Forbidden($"Only the booked doctor may {verb} this consultation."),
+            ConsultationLifecycle.WrongState wrong => ConflictProblem(wrong.Detail, status: wrong.Status),
+            _ => Problems.NotFound("Consultation"),
+        };
+
+    private static ProblemHttpResult ConflictProblem(string detail, string? field = null, string? status = null)
+    {
+        var extensions = new Dictionary<string, object?>();
+        if (field is not null)
+        {
+            extensions["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
+        }
+
+        if (status is not null)
+        {
+            extensions["consultationStatus"] = status;
+        }
+
+        return TypedResults.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict, extensions: extensions);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text;
+using ClinicChat.Consultations;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ClinicChat.Payments;
+
+public static class PaymentEndpoints
+{
+    public static WebApplicationBuilder AddPayments(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MidtransOptions>().BindConfiguration(MidtransOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MidtransOptions>, MidtransOptionsValidator>();
+        builder.Services.AddHttpClient<MidtransClient>((services, http) =>
+                http.Timeout = services.GetRequiredService<IOptions<MidtransOptions>>().Value.RequestTimeout)
+            // The client lives inside singletons: a pooled-connection lifetime keeps DNS fresh without handler rotation.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true);
+        builder.Services.AddSingleton<MidtransGateway>();
+        builder.Services.AddSingleton<SimulatedGateway>();
+        builder.Services.AddSingleton<IPaymentGateway>(services =>
+            services.GetRequiredService<IOptions<MidtransOptions>>().Value.Enabled
+                ? services.GetRequiredService<MidtransGateway>()
+                : services.GetRequiredService<SimulatedGateway>());
+        builder.Services.AddSingleton<PaymentNotifications>();
+        return builder;
+    }
+
+    /// <summary>The gateway webhook, anonymous by nature: authenticity comes from the signature and the status re-check.</summary>
+    public static RouteGroupBuilder MapPaymentWebhooks(this RouteGroupBuilder group)
+    {
+        group.MapPost("/midtrans/notification", async Task<Results<Ok, ProblemHttpResult>> (HttpRequest request, PaymentNotifications notifications, CancellationToken ct) =>
+        {
+            string body;
+            using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+            {
+                var buffer = new char[PaymentNotifications.MaxBodyChars + 1];
+                var read = await reader.ReadBlockAsync(buffer, ct);
+                if (read > PaymentNotifications.MaxBodyChars)
+                {
+                    return TypedResults.Problem(title: "Payload too large", statusCode: StatusCodes.Status413PayloadTooLarge);
+                }
+
+                body = new string(buffer, 0, read);
+            }
+
+            return await notifications.HandleAsync(body, ct) switch
+            {
+                NotificationOutcome.Processed or NotificationOutcome.Ignored => TypedResults.Ok(),
+                NotificationOutcome.Malformed => TypedResults.Problem(title: "Malformed notification", detail: "Expected Midtrans notification JSON.", statusCode: StatusCodes.Status400BadRequest),
+                NotificationOutcome.Forged => TypedResults.Problem(title: "Invalid signature", detail: "signature_key does not match.", statusCode: StatusCodes.Status401Unauthorized),
+                _ => TypedResults.Problem(title: "Try again later", detail: "The payment could not be verified with the gateway yet.", statusCode: StatusCodes.Status503ServiceUnavailable),
+            };
+        }).AllowAnonymous().DisableAntiforgery();
+        return group;
+    }
+
+    /// <summary>
+    /// The simulated gateway's checkout page: plain HTML and two forms, no script (the CSP forbids inline
+    /// script). Approve/decline marks the simulator's ledger and delivers a signed notification through the
+    /// same handler as the Midtrans webhook.
+    /// </summary>
+    public static RouteGroupBuilder MapPaymentSimulator(this RouteGroupBuilder group)
+    {
+        group.MapGet("/{orderId}", async Task<ContentHttpResult> (string orderId, IPaymentGateway gateway, NpgsqlDataSource dataSource, CancellationToken ct) =>
+        {
+            if (gateway is not SimulatedGateway)
+            {
+                return Page(HttpStatusCode.NotFound, "Not available", "<p>The payment simulator is off: this server uses Midtrans.</p>");
+            }
+
+            var order = await FindOrderAsync(dataSource, orderId, ct);
+            if (order is null)
+            {
+                return Page(HttpStatusCode.NotFound, "Unknown order", "<p>There is no payment with this order id.</p>");
+            }
+
+            var summary = $"""
+                <p>Order <code>{Html(order.OrderId)}</code></p>
+                <p>{Html(order.ItemName)}: <strong>IDR {order.Amount:N0}</strong></p>
+                """;
+            if (order.ConsultationStatus != ConsultationStatuses.AwaitingPayment || order.PaymentStatus != PaymentStatuses.Pending)
+            {
+                return Page(HttpStatusCode.Conflict, "Nothing to pay", summary + $"<p>This booking is {Html(order.ConsultationStatus)}; there is nothing to pay.</p>");
+            }
+
+            var action = $"{SimulatedGateway.CheckoutPath}/{Uri.EscapeDataString(order.OrderId)}";
+            return Page(HttpStatusCode.OK, "Simulated payment", summary + $"""
+                <p>This is the payment simulator. No money moves.</p>
+                <form method="post" action="{action}/approve"><button type="submit">Pay IDR {order.Amount:N0}</button></form>
+                <form method="post" action="{action}/decline"><button type="submit">Decline</button></form>
+                """);
+        }).AllowAnonymous();
+
+        group.MapPost("/{orderId}/approve", (string orderId, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct) =>
+            DecideAsync(orderId, approve: true, gateway, dataSource, notifications, ct)).AllowAnonymous().DisableAntiforgery();
+        group.MapPost("/{orderId}/decline", (string orderId, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct) =>
+            DecideAsync(orderId, approve: false, gateway, dataSource, notifications, ct)).AllowAnonymous().DisableAntiforgery();
+        return group;
+    }
+
+    private static async Task<ContentHttpResult> DecideAsync(string orderId, bool approve, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct)
+    {
+        if (gateway is not SimulatedGateway simulator)
+        {
+            return Page(HttpStatusCode.NotFound, "Not available", "<p>The payment simulator is off: this server uses Midtrans.</p>");
+        }
+
+        var order = await FindOrderAsync(dataSource, orderId, ct);
+        if (order is null)
+        {
+            return Page(HttpStatusCode.NotFound, "Unknown order", "<p>There is no payment with this order id.</p>");
+        }
+
+        // Only a booking still waiting for its money may be paid: an expired one must not be charged.
+        if (order.ConsultationStatus != ConsultationStatuses.AwaitingPayment || order.PaymentStatus != PaymentStatuses.Pending
+            || await simulator.DecideAsync(order.OrderId, approve, ct) is not { } notification)
+        {
+            return Page(HttpStatusCode.Conflict, "Nothing to pay", $"<p>This booking is {Html(order.ConsultationStatus)}; nothing was charged.</p>");
+        }
+
+        var outcome = await notifications.HandleAsync(System.Text.Json.JsonSerializer.Serialize(notification), ct);
+        return outcome == NotificationOutcome.Processed
+            ? Page(HttpStatusCode.OK, approve ? "Payment approved" : "Payment declined",
+                approve
+                    ? "<p>Payment received. The doctor has been notified; you can close this page and return to the app.</p><p><a href=\"/\">Back to ClinicChat</a></p>"
+                    : "<p>The payment was declined and the booking cancelled.</p><p><a href=\"/\">Back to ClinicChat</a></p>")
+            : Page(HttpStatusCode.ServiceUnavailable, "Try again", "<p>The payment could not be processed; try again.</p>");
+    }
+
+    private static async Task<SimulatorView?> FindOrderAsync(NpgsqlDataSource dataSource, string orderId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<SimulatorView>(new CommandDefinition(
+            """
+            select p.order_id, p.amount, p.status as payment_status, c.status as consultation_status,
+                   'Consultation with ' || d.display_name as item_name
+            from payments p join consultations c on c.id = p.consultation_id join users d on d.id = c.doctor_id
+            where p.order_id = @OrderId and p.provider = 'simulated'
+            """,
+            new { OrderId = orderId }, cancellationToken: ct));
+    }
+
+    private const string PageStyle =
+        "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}form{display:inline-block;margin-right:.5rem}button{font-size:1rem;padding:.6rem 1.2rem}";
+
+    private static string Html(string value) => WebUtility.HtmlEncode(value);
+
+    private static ContentHttpResult Page(HttpStatusCode status, string title, string body) => TypedResults.Content(
+        $"""
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{Html(title)} - ClinicChat</title>
+        <style>{PageStyle}</style></head>
+        <body><h1>{Html(title)}</h1>{body}</body>
+        </html>
+        """, "text/html; charset=utf-8", Encoding.UTF8, (int)status);
+
+    private sealed record SimulatorView(string OrderId, long Amount, string PaymentStatus, string ConsultationStatus, string ItemName);
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace ClinicChat.Payments;
+
+public static class PaymentProviders
+{
+    public const string Midtrans = "midtrans";
+    public const string Simulated = "simulated";
+}
+
+public static class PaymentStatuses
+{
+    public const string Pending = "pending";
+    public const string Paid = "paid";
+    public const string Failed = "failed";
+    public const string Expired = "expired";
+}
+
+/// <summary>What booking asks a gateway for: one payment attempt for one consultation.</summary>
+public sealed record PaymentRequest(
+    string OrderId,
+    long Amount,
+    string CustomerName,
+    string CustomerEmail,
+    string ItemName,
+    DateTimeOffset CreatedAt,
+    TimeSpan Expiry,
+    Uri PublicBase);
+
+/// <summary>Where the payer goes next: a Snap token (for Snap.js) and/or a page to redirect to.</summary>
+public sealed record PaymentSession(string? Token, string RedirectUrl);
+
+/// <summary>
+/// The Midtrans notification body, and also the status API's answer (same field names). Every field is
+/// optional here because the body comes from the internet: the handler checks what it needs.
+/// </summary>
+public sealed record MidtransNotification(
+    [property: JsonPropertyName("order_id")] string? OrderId,
+    [property: JsonPropertyName("status_code")] string? StatusCode,
+    [property: JsonPropertyName("gross_amount")] string? GrossAmount,
+    [property: JsonPropertyName("transaction_status")] string? TransactionStatus,
+    [property: JsonPropertyName("fraud_status")] string? FraudStatus,
+    [property: JsonPropertyName("signature_key")] string? SignatureKey)
+{
+    /// <summary>Midtrans sends amounts as decimal strings ("150000.00"); IDR has no minor unit, so only whole values are valid.</summary>
+    public static long? ParseAmount(string? value) =>
+        decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+        && amount == decimal.Truncate(amount) && amount is >= 0 and <= long.MaxValue
+            ? (long)amount
+            : null;
+
+    public static string FormatAmount(long amount) => amount.ToString(CultureInfo.InvariantCulture) + ".00";
+}
+
+/// <summary>The gateway could not be reached or answered with an error; the caller decides between 502/503 and retry.</summary>
+public sealed class PaymentGatewayException(string message, Exception? inner = null) : Exception(message, inner);
+
+public interface IPaymentGateway
+{
+    /// <summary><c>midtrans</c> or <c>simulated</c>; stored with each payment.</summary>
+    string Provider { get; }
+
+    Task<PaymentSession> CreateAsync(PaymentRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The gateway's own view of an order; null when it does not know the order.</summary>
+    Task<MidtransNotification?> GetStatusAsync(string orderId, CancellationToken cancellationToken);
+
+    bool HasValidSignature(MidtransNotification notification);
+}
