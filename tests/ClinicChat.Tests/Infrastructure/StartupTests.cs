@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using ClinicChat.Infrastructure;
+
+namespace ClinicChat.Tests.Infrastructure;
+
+/// <summary>Start-up failures end as one clear line and exit code 1, never as a stack trace.</summary>
+public sealed class StartupTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A loopback port with nothing listening on it.</summary>
+    private static int ClosedPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static string Unreachable(int port) => $"Host=127.0.0.1;Port={port};Username=postgres;Database=clinic;Timeout=5";
+
+    private sealed class UnreachableDatabase(int port) : ClinicChatApp
+    {
+        protected override Task<string> CreateDatabaseAsync() => Task.FromResult(Unreachable(port));
+    }
+
+    private static void AssertOneCleanLine(ServerProcess.Result result, string expected)
+    {
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var lines = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(lines.Length == 1, result.ToString());
+        Assert.StartsWith("clinicchat: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+        // No stack trace anywhere, not even inside a JSON log line on stdout.
+        Assert.DoesNotContain("   at ", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnreachableDatabaseFailsStartUpWithAnErrorNamingHostAndPort()
+    {
+        var port = ClosedPort();
+        await using var app = new UnreachableDatabase(port);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.InitializeAsync().AsTask());
+
+        var startup = FindInChain<StartupException>(error);
+        Assert.NotNull(startup);
+        Assert.Contains($"127.0.0.1:{port}", startup.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", startup.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ServerWithUnreachableDatabasePrintsOneLineAndExitsOne()
+    {
+        var port = ClosedPort();
+
+        var result = await ServerProcess.RunAsync([], new() { ["CLINICCHAT_DATABASE"] = Unreachable(port) + ";Password=s3cret-db-pw" }, Ct);
+
+        AssertOneCleanLine(result, $"127.0.0.1:{port}");
+        Assert.DoesNotContain("s3cret-db-pw", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MigrateVerbWithUnreachableDatabasePrintsOneLineAndExitsOne()
+    {
+        var port = ClosedPort();
+
+        var result = await ServerProcess.RunAsync(["migrate"], new() { ["CLINICCHAT_DATABASE"] = Unreachable(port) }, Ct);
+
+        AssertOneCleanLine(result, $"127.0.0.1:{port}");
+    }
+
+    [Fact]
+    public async Task ServerWithoutADatabaseSettingSaysWhatToSet()
+    {
+        var result = await ServerProcess.RunAsync([], [], Ct);
+
+        AssertOneCleanLine(result, "CLINICCHAT_DATABASE");
+    }
+
+    [Fact]
+    public async Task UnknownClinicTimeZoneIsAOneLineConfigurationError()
+    {
+        var result = await ServerProcess.RunAsync([], new()
+        {
+            ["CLINICCHAT_DATABASE"] = Unreachable(ClosedPort()),
+            ["Clinic__TimeZone"] = "Mars/Olympus_Mons",
+        }, Ct);
+
+        AssertOneCleanLine(result, "Mars/Olympus_Mons");
+    }
+
+    private static T? FindInChain<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Select(FindInChain<T>).FirstOrDefault(x => x is not null) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+}
