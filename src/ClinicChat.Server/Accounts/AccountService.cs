@@ -40,8 +40,11 @@ public sealed partial class AccountService(
     {
         if (request.Role is null || !Roles.Staff.Contains(request.Role))
         {
+            // Every problem with the request at once, not just the role.
             var errors = new FieldErrors().Add("role", "Role must be one of: doctor, nurse, admin.");
             AccountRules.ValidateEmail(request.Email, errors);
+            AccountRules.ValidatePassword(request.Password, errors);
+            AccountRules.ValidateDisplayName(request.DisplayName, errors);
             return Task.FromResult<Outcome>(Invalid(errors));
         }
 

@@ -49,6 +49,10 @@ internal static class DapperConventions
         }
 
         DefaultTypeMap.MatchNamesWithUnderscores = true;
+        // Dapper maps DateTimeOffset itself and never consults a handler for a mapped type; without this a
+        // parameter with a non-zero offset (a client's "+07:00") is refused by Npgsql instead of converted to UTC.
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
         SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
         SqlMapper.AddTypeHandler(new TimeOnlyHandler());
     }

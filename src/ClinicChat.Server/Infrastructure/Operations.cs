@@ -25,6 +25,11 @@ public static class OperationsExtensions
         // Request-start lines include the query string, which carries the hub's access_token.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
+
+        // The host logs its own start-up failure with a full stack trace ("Hosting failed to start"); HostRunner
+        // already prints those as one line, and anything it does not recognise still crashes loudly. A crashed
+        // background service is still reported: the host logs that at Critical.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         return builder;
     }
 

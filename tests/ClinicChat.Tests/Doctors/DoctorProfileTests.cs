@@ -57,7 +57,7 @@ public sealed class DoctorProfileTests(ClinicChatApp app) : IClassFixture<Clinic
         Assert.Equal(175_000, updated!.Fee);
         Assert.Equal("Pediatrics", updated.Specialty);
         var fetched = await doctor.Http.GetFromJsonAsync<DoctorResponse>($"/api/v1/doctors/{doctor.Id}", Ct);
-        Assert.Equal(updated with { Schedule = [] }, fetched! with { Schedule = [] });
+        Assert.Equal((updated.Id, updated.Specialty, updated.Fee, updated.Bio), (fetched!.Id, fetched.Specialty, fetched.Fee, fetched.Bio));
     }
 
     [Fact]
@@ -136,9 +136,9 @@ public sealed class DoctorProfileTests(ClinicChatApp app) : IClassFixture<Clinic
     }
 
     [Theory]
-    [InlineData(-1)]
+    [InlineData(-1L)]
     [InlineData(null)]
-    [InlineData(1_000_000_001)]
+    [InlineData(1_000_000_001L)]
     public async Task FeeMustBeAWholeNonNegativeAmount(long? fee)
     {
         var doctor = await app.CreateStaffAsync("doctor");
