@@ -26,6 +26,9 @@ public static class OperationsExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
 
+        // Npgsql logs every command's text at Information: one line per chat message at load, for nothing.
+        builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
+
         // The host logs its own start-up failure with a full stack trace ("Hosting failed to start"); HostRunner
         // already prints those as one line, and anything it does not recognise still crashes loudly. A crashed
         // background service is still reported: the host logs that at Critical.

@@ -89,4 +89,27 @@ public sealed class StartupTests
 
         AssertOneCleanLine(result, "Mars/Olympus_Mons");
     }
+
+    [Fact]
+    public async Task AddressAlreadyInUseIsAOneLineError()
+    {
+        var occupied = new TcpListener(IPAddress.Loopback, 0);
+        occupied.Start();
+        try
+        {
+            var port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+
+            var result = await ServerProcess.RunAsync([], new()
+            {
+                ["CLINICCHAT_DATABASE"] = await TestDatabase.CreateAsync(Ct),
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            }, Ct);
+
+            AssertOneCleanLine(result, $"127.0.0.1:{port}");
+        }
+        finally
+        {
+            occupied.Stop();
+        }
+    }
 }
