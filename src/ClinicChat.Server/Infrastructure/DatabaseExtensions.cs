@@ -33,7 +33,7 @@ public static class DatabaseExtensions
     public static string DescribeServer(this NpgsqlDataSource dataSource)
     {
         var csb = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-        return $"{csb.Host}:{csb.Port}/{csb.Database}";
+        return string.IsNullOrEmpty(csb.Database) ? $"{csb.Host}:{csb.Port}" : $"{csb.Host}:{csb.Port}/{csb.Database}";
     }
 }
 
