@@ -25,6 +25,7 @@ public static class DatabaseExtensions
             return dataSourceBuilder.Build();
         });
         builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddHostedService<DatabaseStartup>();
         return builder;
     }

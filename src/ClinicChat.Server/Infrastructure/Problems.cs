@@ -125,3 +125,37 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems)
     [System.Text.RegularExpressions.GeneratedRegex("parameter \"[^\"]* (?<name>[^\" ]+)\"")]
     private static partial System.Text.RegularExpressions.Regex ParameterName();
 }
+
+/// <summary>
+/// A database outage answers 503 with Retry-After instead of a 500: the request may simply be retried, and the
+/// process stays up until PostgreSQL is back (/health/ready reports the same). Logged as one warning line.
+/// </summary>
+internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not Npgsql.NpgsqlException { IsTransient: true } database)
+        {
+            return false;
+        }
+
+        LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, database.Message);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = "5";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service temporarily unavailable",
+                Detail = "The database is not reachable right now. Try again shortly.",
+            },
+        });
+    }
+
+    // The path only, never the query string: the hub's access_token travels there.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable during {Method} {Path}: {Reason}")]
+    private partial void LogUnavailable(string method, string path, string reason);
+}

@@ -182,4 +182,16 @@ public sealed class DoctorProfileTests(ClinicChatApp app) : IClassFixture<Clinic
         Assert.DoesNotContain(doctors!, d => d.Id == doctor.Id);
         await (await admin.Http.GetAsync($"/api/v1/doctors/{doctor.Id}", Ct)).AssertProblemAsync(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task DisabledDoctorCannotBeEditedOrScheduled()
+    {
+        var doctor = await app.CreateStaffAsync("doctor");
+        var admin = await app.AdminAsync();
+        (await admin.Http.PostAsync($"/api/v1/admin/users/{doctor.Id}/disable", null, Ct)).EnsureSuccessStatusCode();
+
+        await (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/profile", Profile(), Ct)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/schedule", WeekdayMornings, Ct)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Http.GetAsync($"/api/v1/doctors/{doctor.Id}/schedule", Ct)).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
 }

@@ -33,6 +33,7 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
     public async Task ReadinessFollowsTheDatabase()
     {
         var http = app.CreateAnonymousClient();
+        var patient = await app.RegisterPatientAsync();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready", Ct)).StatusCode);
 
         // Refuse new connections and cut the pooled ones: to the server the database is now unreachable.
@@ -43,6 +44,10 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready", Ct)).StatusCode);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready", Ct)).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live", Ct)).StatusCode);
+            // The API says "try again", not "server error", and the process stays up.
+            var during = await patient.Http.GetAsync("/api/v1/doctors", Ct);
+            await during.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.NotNull(during.Headers.RetryAfter);
         }
         finally
         {
@@ -51,6 +56,10 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
 
         // It recovers by itself once the database is back.
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await patient.Http.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+        // The outage was reported as a warning and by the health check, not as unhandled exceptions with traces.
+        Assert.DoesNotContain(app.Logs.Lines, l => l.StartsWith("Error Microsoft.AspNetCore.Diagnostics", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.Lines, l => l.StartsWith("Warning ClinicChat.Infrastructure.DatabaseUnavailableHandler", StringComparison.Ordinal));
     }
 
     [Fact]
