@@ -180,4 +180,20 @@ public sealed class SessionTests(SessionTests.App app) : IClassFixture<SessionTe
 
         await (await RefreshAsync(patient.RefreshToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task EachRefreshGivesTheSessionAnotherFourteenDays()
+    {
+        var patient = await app.RegisterPatientAsync();
+
+        app.Clock.Advance(TimeSpan.FromDays(10));
+        var first = (await (await RefreshAsync(patient.RefreshToken)).Content.ReadFromJsonAsync<TokenResponse>(Ct))!;
+        app.Clock.Advance(TimeSpan.FromDays(10));
+        var second = await RefreshAsync(first.RefreshToken);
+
+        // Twenty days after login, but only ten after the last refresh: the token said it was good for fourteen.
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var tokens = (await second.Content.ReadFromJsonAsync<TokenResponse>(Ct))!;
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(tokens.AccessToken));
+    }
 }

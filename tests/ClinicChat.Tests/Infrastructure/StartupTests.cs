@@ -58,6 +58,9 @@ public sealed class StartupTests
 
         AssertOneCleanLine(result, $"127.0.0.1:{port}");
         Assert.DoesNotContain("s3cret-db-pw", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+        // Outside Development the logs are structured: one JSON object per line.
+        Assert.All(result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            line => Assert.Equal(System.Text.Json.JsonValueKind.Object, System.Text.Json.JsonDocument.Parse(line).RootElement.ValueKind));
     }
 
     [Fact]
