@@ -74,6 +74,16 @@ pg_start() {
     as_pg_owner "$PG_BIN/pg_ctl" -D "$datadir" -l "$datadir/server.log" -o "$opts" -w -t 60 start >/dev/null
 }
 
+# pg_running DATADIR: true when that cluster's postmaster is alive (a postmaster.pid left by a crash does not count).
+pg_running() {
+    [ -f "$1/postmaster.pid" ] && as_pg_owner "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1
+}
+
+# pg_port DATADIR: the port a running cluster actually listens on (line 4 of postmaster.pid).
+pg_port() {
+    sed -n 4p "$1/postmaster.pid"
+}
+
 pg_stop() {
     local datadir=$1
     [ -f "$datadir/postmaster.pid" ] || return 0
@@ -85,4 +95,32 @@ ensure_dotnet() {
         say "The .NET 10 SDK is required (https://learn.microsoft.com/dotnet/core/install/linux-debian)."
         return 1
     fi
+}
+
+# http_ok URL: true when GET URL answers 2xx. curl when present; otherwise bash's /dev/tcp (plain http only),
+# because a fresh machine may not have curl.
+http_ok() {
+    local url=$1
+    if command -v curl >/dev/null 2>&1; then
+        curl -fsSk -o /dev/null --max-time 5 "$url" 2>/dev/null
+        return
+    fi
+    [[ "$url" == http://* ]] || return 1
+    local rest=${url#http://} hostport path host port
+    hostport=${rest%%/*}
+    path=${rest#"$hostport"}; path=/${path#/}
+    host=${hostport%:*}; port=${hostport##*:}
+    [ "$host" = "$hostport" ] && port=80
+    host=${host#[}; host=${host%]}
+    (
+        exec 3<>"/dev/tcp/$host/$port" || exit 1
+        printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$hostport" >&3
+        read -r -t 5 _ status _ <&3 || exit 1
+        [[ "$status" == 2* ]]
+    ) 2>/dev/null
+}
+
+# local_url URL: the same URL with a wildcard host (0.0.0.0, [::], *, +) replaced by loopback, for probing.
+local_url() {
+    sed -E 's#://(\*|\+|0\.0\.0\.0|\[::\])#://127.0.0.1#' <<<"$1"
 }

@@ -15,15 +15,18 @@ public sealed partial class AccountService(
     SessionRevocations revocations,
     AuditLog audit,
     IOptionsMonitor<BearerTokenOptions> bearerOptions,
+    IOptions<PasswordHasherOptions> hasherOptions,
     ILogger<AccountService> logger)
 {
     public const int MaxFailedLogins = 5;
     public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
 
-    private static readonly PasswordHasher<UserRow> Hasher = new();
+    // Identity's defaults (PBKDF2-SHA512, 100,000 iterations) unless PasswordHasherOptions says otherwise; only
+    // the tests lower the count, to keep hundreds of sign-ups cheap. Stored hashes carry their own count.
+    private readonly PasswordHasher<UserRow> _hasher = new(hasherOptions);
 
     // Verified against when the email is unknown, so that a miss costs as long as a hit.
-    private static readonly string UnknownUserHash = Hasher.HashPassword(null!, Guid.NewGuid().ToString());
+    private string? _unknownUserHash;
 
     public abstract record Outcome;
 
@@ -40,8 +43,11 @@ public sealed partial class AccountService(
     {
         if (request.Role is null || !Roles.Staff.Contains(request.Role))
         {
+            // Every problem with the request at once, not just the role.
             var errors = new FieldErrors().Add("role", "Role must be one of: doctor, nurse, admin.");
             AccountRules.ValidateEmail(request.Email, errors);
+            AccountRules.ValidatePassword(request.Password, errors);
+            AccountRules.ValidateDisplayName(request.DisplayName, errors);
             return Task.FromResult<Outcome>(Invalid(errors));
         }
 
@@ -60,7 +66,7 @@ public sealed partial class AccountService(
         }
 
         var user = new UserRow(Guid.CreateVersion7(), email!.Trim(), displayName!.Trim(), role, "", null, 0, null, time.GetUtcNow());
-        user = user with { PasswordHash = Hasher.HashPassword(user, password!) };
+        user = user with { PasswordHash = _hasher.HashPassword(user, password!) };
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -104,7 +110,8 @@ public sealed partial class AccountService(
         var user = await users.FindByEmailAsync(request.Email, cancellationToken);
         if (user is null)
         {
-            Hasher.VerifyHashedPassword(null!, UnknownUserHash, request.Password);
+            _unknownUserHash ??= _hasher.HashPassword(null!, Guid.NewGuid().ToString());
+            _hasher.VerifyHashedPassword(null!, _unknownUserHash, request.Password);
             return BadCredentials();
         }
 
@@ -115,7 +122,7 @@ public sealed partial class AccountService(
                 $"Too many failed logins. Try again after {lockedUntil:yyyy-MM-dd'T'HH:mm:ss'Z'}.");
         }
 
-        var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password);
+        var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password);
         if (verdict == PasswordVerificationResult.Failed)
         {
             await users.RecordFailedLoginAsync(user.Id, MaxFailedLogins, now + LockoutDuration, cancellationToken);

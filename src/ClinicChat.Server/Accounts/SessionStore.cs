@@ -70,13 +70,16 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var userId = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
             """
-            update sessions s set refresh_token_id = @NewId
+            update sessions s set refresh_token_id = @NewId, expires_at = @ExpiresAt
             from users u
             where s.id = @Id and s.refresh_token_id = @Presented and s.revoked_at is null and s.expires_at > @Now
               and u.id = s.user_id and u.disabled_at is null
             returning s.user_id
             """,
-            new { Id = sessionId, Presented = presentedRefreshTokenId, NewId = newId, Now = now }, cancellationToken: cancellationToken));
+            // The new refresh token is good for RefreshLifetime, so the session behind it must be too: a session
+            // in use lives on, one left alone for RefreshLifetime ends.
+            new { Id = sessionId, Presented = presentedRefreshTokenId, NewId = newId, Now = now, ExpiresAt = now + RefreshLifetime },
+            cancellationToken: cancellationToken));
         if (userId is { } id)
         {
             return (RotateOutcome.Rotated, id, newId);

@@ -6,7 +6,10 @@ using Npgsql;
 
 namespace ClinicChat.Doctors;
 
-/// <summary>Doctor profiles and schedules; also the schedule oracle that booking uses.</summary>
+/// <summary>
+/// Doctor profiles and schedules; also the schedule oracle that booking uses. A disabled doctor is gone from the
+/// directory: not listed, not found, not editable and not bookable.
+/// </summary>
 public sealed class DoctorDirectory(NpgsqlDataSource dataSource, TimeProvider time, IOptions<ClinicOptions> clinic, IPresence presence, AuditLog audit)
 {
     public const long MaxFee = 1_000_000_000;
@@ -45,7 +48,7 @@ public sealed class DoctorDirectory(NpgsqlDataSource dataSource, TimeProvider ti
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             """
             update doctor_profiles p set specialty = @Specialty, fee = @Fee, bio = @Bio
-            from users u where u.id = p.doctor_id and u.role = 'doctor' and p.doctor_id = @Id
+            from users u where u.id = p.doctor_id and u.role = 'doctor' and u.disabled_at is null and p.doctor_id = @Id
             """,
             new { Id = doctorId, Specialty = specialty, Fee = fee, Bio = bio }, cancellationToken: cancellationToken));
         if (updated == 1)
@@ -61,7 +64,7 @@ public sealed class DoctorDirectory(NpgsqlDataSource dataSource, TimeProvider ti
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from users where id = @Id and role = 'doctor' for update)",
+            "select exists (select 1 from users where id = @Id and role = 'doctor' and disabled_at is null for update)",
             new { Id = doctorId }, transaction, cancellationToken: cancellationToken));
         if (!exists)
         {
@@ -109,7 +112,7 @@ public sealed class DoctorDirectory(NpgsqlDataSource dataSource, TimeProvider ti
 
     private static Task<bool> IsDoctorAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from users where id = @Id and role = 'doctor')", new { Id = id }, cancellationToken: cancellationToken));
+            "select exists (select 1 from users where id = @Id and role = 'doctor' and disabled_at is null)", new { Id = id }, cancellationToken: cancellationToken));
 
     private static WeeklySchedule ToSchedule(IEnumerable<ScheduleRow> rows) =>
         new([.. rows.Select(r => new ScheduleInterval((DayOfWeek)r.DayOfWeek, r.StartTime, r.EndTime))]);

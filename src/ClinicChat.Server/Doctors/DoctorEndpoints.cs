@@ -52,12 +52,10 @@ public static class DoctorEndpoints
                 return errors.ToProblem();
             }
 
-            if (!await doctors.UpdateProfileAsync(id, specialty, request.Fee!.Value, bio, user.UserId(), ct))
-            {
-                return Problems.NotFound("Doctor");
-            }
-
-            return TypedResults.Ok((await doctors.FindAsync(id, ct))!);
+            return await doctors.UpdateProfileAsync(id, specialty, request.Fee!.Value, bio, user.UserId(), ct)
+                   && await doctors.FindAsync(id, ct) is { } doctor
+                ? TypedResults.Ok(doctor)
+                : Problems.NotFound("Doctor");
         });
 
         group.MapGet("/{id:guid}/schedule", async Task<Results<Ok<IReadOnlyList<ScheduleEntryDto>>, ProblemHttpResult>> (Guid id, DoctorDirectory doctors, CancellationToken ct) =>

@@ -28,7 +28,7 @@ public sealed class WeeklySchedule(IReadOnlyList<ScheduleInterval> intervals)
     {
         if (entries is null)
         {
-            errors.Add("schedule", "A schedule (an array, possibly empty) is required.");
+            errors.Add("body", "A schedule (a JSON array, possibly empty) is required.");
             return null;
         }
 
@@ -43,8 +43,7 @@ public sealed class WeeklySchedule(IReadOnlyList<ScheduleInterval> intervals)
                 continue;
             }
 
-            var dayOk = Enum.TryParse<DayOfWeek>(entry.DayOfWeek?.Trim(), ignoreCase: true, out var day)
-                        && !int.TryParse(entry.DayOfWeek, out _);
+            var dayOk = TryParseDay(entry.DayOfWeek, out var day);
             if (!dayOk)
             {
                 errors.Add($"{prefix}.dayOfWeek", "Day must be an English day name such as Monday.");
@@ -82,6 +81,23 @@ public sealed class WeeklySchedule(IReadOnlyList<ScheduleInterval> intervals)
         }
 
         return errors.Any ? null : new WeeklySchedule(intervals);
+    }
+
+    /// <summary>English day names only: Enum.TryParse would also take "1" or "Monday,Tuesday" (which is Wednesday).</summary>
+    private static bool TryParseDay(string? value, out DayOfWeek day)
+    {
+        var trimmed = value?.Trim();
+        foreach (var candidate in Enum.GetValues<DayOfWeek>())
+        {
+            if (string.Equals(candidate.ToString(), trimmed, StringComparison.OrdinalIgnoreCase))
+            {
+                day = candidate;
+                return true;
+            }
+        }
+
+        day = default;
+        return false;
     }
 
     private static bool TryParseTime(string? value, out TimeOnly time) =>

@@ -10,7 +10,12 @@ public sealed class ClinicOptions
     [Required]
     public string TimeZone { get; set; } = "Asia/Jakarta";
 
-    public TimeZoneInfo TimeZoneInfo => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+    /// <summary>
+    /// The clinic's zone. Never throws: options validation reads every property, and an unknown zone must surface
+    /// as the validator's one-line message rather than an exception from here. ValidateOnStart guarantees that a
+    /// running server never reaches the UTC fallback.
+    /// </summary>
+    public TimeZoneInfo TimeZoneInfo => TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 }
 
 internal sealed class ClinicOptionsValidator : IValidateOptions<ClinicOptions>

@@ -25,6 +25,7 @@ public static class DatabaseExtensions
             return dataSourceBuilder.Build();
         });
         builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddHostedService<DatabaseStartup>();
         return builder;
     }
@@ -33,7 +34,7 @@ public static class DatabaseExtensions
     public static string DescribeServer(this NpgsqlDataSource dataSource)
     {
         var csb = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-        return $"{csb.Host}:{csb.Port}/{csb.Database}";
+        return string.IsNullOrEmpty(csb.Database) ? $"{csb.Host}:{csb.Port}" : $"{csb.Host}:{csb.Port}/{csb.Database}";
     }
 }
 
@@ -49,6 +50,10 @@ internal static class DapperConventions
         }
 
         DefaultTypeMap.MatchNamesWithUnderscores = true;
+        // Dapper maps DateTimeOffset itself and never consults a handler for a mapped type; without this a
+        // parameter with a non-zero offset (a client's "+07:00") is refused by Npgsql instead of converted to UTC.
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
         SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
         SqlMapper.AddTypeHandler(new TimeOnlyHandler());
     }

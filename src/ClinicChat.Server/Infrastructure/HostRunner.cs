@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+
 namespace ClinicChat.Infrastructure;
 
 public static class HostRunner
@@ -17,30 +20,28 @@ public static class HostRunner
             await app.RunAsync();
             return 0;
         }
-        catch (Exception e) when (FindStartupException(e) is { } startup)
+        catch (Exception e) when (DescribeStartupFailure(e) is { } message)
         {
-            await Console.Error.WriteLineAsync($"clinicchat: {startup.Message}");
-            return 1;
-        }
-        catch (Microsoft.Extensions.Options.OptionsValidationException e)
-        {
-            await Console.Error.WriteLineAsync($"clinicchat: invalid configuration: {string.Join("; ", e.Failures)}");
+            await Console.Error.WriteLineAsync($"clinicchat: {message}");
             return 1;
         }
     }
 
-    private static StartupException? FindStartupException(Exception? e)
+    private static string? DescribeStartupFailure(Exception? e)
     {
         for (; e is not null; e = e.InnerException)
         {
-            if (e is StartupException startup)
+            switch (e)
             {
-                return startup;
-            }
-
-            if (e is AggregateException aggregate)
-            {
-                return aggregate.InnerExceptions.Select(FindStartupException).FirstOrDefault(s => s is not null);
+                case StartupException startup:
+                    return startup.Message;
+                case OptionsValidationException options:
+                    return $"invalid configuration: {string.Join("; ", options.Failures)}";
+                case IOException { InnerException: AddressInUseException } bind:
+                    // Kestrel's message names the address: "Failed to bind to address http://...: address already in use."
+                    return $"{bind.Message} Set ASPNETCORE_URLS to a free address.";
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(DescribeStartupFailure).FirstOrDefault(m => m is not null);
             }
         }
 

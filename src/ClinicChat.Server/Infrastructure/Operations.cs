@@ -12,7 +12,8 @@ public static class OperationsExtensions
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddOptions<ClinicOptions>().BindConfiguration(ClinicOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ClinicOptions>, ClinicOptionsValidator>();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+        // A database host that drops packets would otherwise hold the probe for the whole connect timeout.
+        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
         builder.Services.AddOpenApi();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
@@ -25,6 +26,14 @@ public static class OperationsExtensions
         // Request-start lines include the query string, which carries the hub's access_token.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
+
+        // Npgsql logs every command's text at Information: one line per chat message at load, for nothing.
+        builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
+
+        // The host logs its own start-up failure with a full stack trace ("Hosting failed to start"); HostRunner
+        // already prints those as one line, and anything it does not recognise still crashes loudly. A crashed
+        // background service is still reported: the host logs that at Critical.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClinicChat.Infrastructure;
@@ -53,31 +54,108 @@ public static class ProblemDetailsSetup
     public static WebApplicationBuilder AddApiProblemDetails(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            // A malformed body surfaces as BadHttpRequestException wrapping the JsonException: name the field it broke on.
-            var error = context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
-            if (error is BadHttpRequestException bad)
-            {
-                context.ProblemDetails.Status = bad.StatusCode;
-                context.HttpContext.Response.StatusCode = bad.StatusCode;
-                if (bad.InnerException is JsonException json)
-                {
-                    var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
-                    context.ProblemDetails.Title = "The request body is not valid JSON for this endpoint.";
-                    context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]>
-                    {
-                        [field] = [$"Malformed or wrongly typed JSON near '{field}'."],
-                    };
-                }
-                else
-                {
-                    context.ProblemDetails.Title = "Bad request";
-                    context.ProblemDetails.Detail = bad.Message;
-                }
-            }
+            context.ProblemDetails.Extensions.Remove("exception"));
 
-            context.ProblemDetails.Extensions.Remove("exception");
-        });
+        // Minimal APIs answer a malformed body with a bare 400 outside Development; throwing instead lets
+        // BadRequestHandler name the field in every environment.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestHandler>();
         return builder;
     }
+}
+
+/// <summary>
+/// Turns request-binding failures (malformed or wrongly typed JSON, a missing body, an unparsable query value,
+/// a body over the size limit) into problem details that name the field. Handled here, they are not logged as
+/// server errors; the exception message never carries the body's values, but it is not echoed for JSON either.
+/// </summary>
+internal sealed partial class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = bad.StatusCode };
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            problem.Title = "Request body too large";
+            problem.Detail = "The request body is larger than this server accepts.";
+        }
+        else if (bad.StatusCode == StatusCodes.Status400BadRequest)
+        {
+            var (field, message) = Describe(bad);
+            problem.Title = "One or more validation errors occurred.";
+            problem.Detail = message;
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
+        }
+        else
+        {
+            problem.Title = "Bad request";
+        }
+
+        httpContext.Response.StatusCode = bad.StatusCode;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static (string Field, string Message) Describe(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is JsonException json)
+        {
+            var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+            return field == "body"
+                ? (field, "The request body is not valid JSON of the expected shape.")
+                : (field, $"'{field}' is malformed or has the wrong JSON type.");
+        }
+
+        // The framework's messages name the parameter: 'Failed to bind parameter "int limit" from "abc".',
+        // 'Required parameter "RegisterRequest request" was not provided from body.'
+        if (bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
+        {
+            return ("body", "A JSON request body is required.");
+        }
+
+        return ParameterName().Match(bad.Message) is { Success: true } match
+            ? (match.Groups["name"].Value, $"'{match.Groups["name"].Value}' is missing or malformed.")
+            : ("request", "The request could not be read.");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("parameter \"[^\"]* (?<name>[^\" ]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex ParameterName();
+}
+
+/// <summary>
+/// A database outage answers 503 with Retry-After instead of a 500: the request may simply be retried, and the
+/// process stays up until PostgreSQL is back (/health/ready reports the same). Logged as one warning line.
+/// </summary>
+internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not Npgsql.NpgsqlException { IsTransient: true } database)
+        {
+            return false;
+        }
+
+        LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, database.Message);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = "5";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service temporarily unavailable",
+                Detail = "The database is not reachable right now. Try again shortly.",
+            },
+        });
+    }
+
+    // The path only, never the query string: the hub's access_token travels there.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable during {Method} {Path}: {Reason}")]
+    private partial void LogUnavailable(string method, string path, string reason);
 }

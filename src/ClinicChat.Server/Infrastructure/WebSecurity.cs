@@ -41,10 +41,16 @@ public static class WebSecurityExtensions
 {
     public static WebApplicationBuilder AddWebSecurity(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.Section)
-            .PostConfigure(o => o.AllowedOrigins = [.. o.AllowedOrigins
-                .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .Select(v => v.TrimEnd('/'))]);
+        builder.Services.AddOptions<CorsSettings>().Configure<IConfiguration>((o, configuration) =>
+        {
+            // The binder ignores a plain value for an array, so Cors__AllowedOrigins=https://a,https://b is read by
+            // hand; the indexed form (Cors__AllowedOrigins__0=...) works too.
+            var section = configuration.GetSection(CorsSettings.Section).GetSection(nameof(CorsSettings.AllowedOrigins));
+            o.AllowedOrigins = [.. section.GetChildren().Select(c => c.Value).Prepend(section.Value)
+                .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Select(v => v.TrimEnd('/'))
+                .Distinct(StringComparer.OrdinalIgnoreCase)];
+        });
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddCors();
         builder.Services.AddSingleton<IConfigureOptions<CorsOptions>, ConfigureCorsFromSettings>();

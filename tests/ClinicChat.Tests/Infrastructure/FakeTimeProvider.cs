@@ -8,7 +8,7 @@ public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<FakeTimer> _timers = [];
-    private DateTimeOffset _now = start;
+    private DateTimeOffset _now = start.ToUniversalTime();
 
     public FakeTimeProvider() : this(new DateTimeOffset(2026, 11, 16, 3, 0, 0, TimeSpan.Zero)) // Monday 10:00 in Jakarta
     {
@@ -33,7 +33,8 @@ public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
                 throw new ArgumentOutOfRangeException(nameof(value), "Time only moves forward.");
             }
 
-            _now = value;
+            // TimeProvider.GetUtcNow always answers with offset zero; callers may pass any offset.
+            _now = value.ToUniversalTime();
         }
 
         FireDueTimers();

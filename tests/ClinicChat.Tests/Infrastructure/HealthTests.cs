@@ -1,0 +1,82 @@
+using System.Net;
+using Npgsql;
+
+namespace ClinicChat.Tests.Infrastructure;
+
+/// <summary>Makes its database unavailable for a while, so it has a server of its own.</summary>
+public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests.App>
+{
+    public sealed class App : ClinicChatApp;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string DatabaseName => new NpgsqlConnectionStringBuilder(app.ConnectionString).Database!;
+
+    private static async Task AdminExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestDatabase.AdminConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    [Fact]
+    public async Task LiveAnswers200WithoutALogin()
+    {
+        var response = await app.CreateAnonymousClient().GetAsync("/health/live", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ReadinessFollowsTheDatabase()
+    {
+        var http = app.CreateAnonymousClient();
+        var patient = await app.RegisterPatientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready", Ct)).StatusCode);
+
+        // Refuse new connections and cut the pooled ones: to the server the database is now unreachable.
+        await AdminExecuteAsync($"alter database {DatabaseName} allow_connections false");
+        await AdminExecuteAsync($"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{DatabaseName}'");
+        try
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live", Ct)).StatusCode);
+            // The API says "try again", not "server error", and the process stays up.
+            var during = await patient.Http.GetAsync("/api/v1/doctors", Ct);
+            await during.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.NotNull(during.Headers.RetryAfter);
+        }
+        finally
+        {
+            await AdminExecuteAsync($"alter database {DatabaseName} allow_connections true");
+        }
+
+        // It recovers by itself once the database is back.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await patient.Http.GetAsync("/api/v1/doctors", Ct)).StatusCode);
+        // The outage was reported as a warning and by the health check, not as unhandled exceptions with traces.
+        Assert.DoesNotContain(app.Logs.Lines, l => l.StartsWith("Error Microsoft.AspNetCore.Diagnostics", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.Lines, l => l.StartsWith("Warning ClinicChat.Infrastructure.DatabaseUnavailableHandler", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReadinessIs503WhileAMigrationIsMissing()
+    {
+        var http = app.CreateAnonymousClient();
+        var last = await app.QueryScalarAsync<string>("select max(name) from schema_migrations");
+        await app.QueryScalarAsync<long>("with d as (delete from schema_migrations where name = @n returning 1) select count(*) from d", ("n", last));
+        try
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready", Ct)).StatusCode);
+        }
+        finally
+        {
+            await app.QueryScalarAsync<long>("with i as (insert into schema_migrations (name) values (@n) returning 1) select count(*) from i", ("n", last));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready", Ct)).StatusCode);
+    }
+}
