@@ -21,6 +21,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();
 app.UseCors();
+app.UseRealtimeGate();
 app.UseClinicAuthentication();
 
 app.MapOperations();
@@ -31,6 +32,8 @@ api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAu
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
+api.MapGroup("/conversations").RequireAuthorization().MapConversations();
+api.MapGroup("").RequireAuthorization().MapMessages();
 
 return await app.RunClinicChatAsync(args);
 
