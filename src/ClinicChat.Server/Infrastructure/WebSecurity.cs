@@ -42,6 +42,14 @@ public static class WebSecurityExtensions
     public static WebApplicationBuilder AddWebSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.Section)
+            // Cors__AllowedOrigins=a,b is one scalar value, which the binder does not put into an array.
+            .Configure<IConfiguration>((o, configuration) =>
+            {
+                if (configuration[$"{CorsSettings.Section}:AllowedOrigins"] is { Length: > 0 } scalar)
+                {
+                    o.AllowedOrigins = [.. o.AllowedOrigins, scalar];
+                }
+            })
             .PostConfigure(o => o.AllowedOrigins = [.. o.AllowedOrigins
                 .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .Select(v => v.TrimEnd('/'))]);

@@ -15,6 +15,8 @@ public static class RealtimeSetup
             options.EnableDetailedErrors = false;
             options.AddFilter<HubErrorFilter>();
         });
+        // SignalR's debug logs print invocation arguments, i.e. message bodies; they must never reach the logs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", LogLevel.Information);
         builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<PresenceTracker>();
         builder.Services.AddSingleton<IPresence>(services => services.GetRequiredService<PresenceTracker>());

@@ -466,8 +466,23 @@ public sealed class HubClient : IAsyncDisposable
     }
 }
 
-/// <summary>The hub method answered with an error (a HubException's message on the server).</summary>
-public sealed class HubInvocationException(string message) : Exception(message);
+/// <summary>
+/// The hub method answered with an error. SignalR prefixes a HubException's message with
+/// "An unexpected error occurred invoking 'X' on the server. HubException: "; Message is the server's own text.
+/// </summary>
+public sealed class HubInvocationException(string error) : Exception(ServerText(error))
+{
+    private const string Marker = "HubException: ";
+
+    /// <summary>The error exactly as it came over the wire.</summary>
+    public string RawError { get; } = error;
+
+    private static string ServerText(string error)
+    {
+        var index = error.IndexOf(Marker, StringComparison.Ordinal);
+        return index < 0 ? error : error[(index + Marker.Length)..];
+    }
+}
 
 /// <summary>Negotiate or connect was refused, e.g. 401, 403 (Origin) or 503 (connection cap).</summary>
 public sealed class HubConnectException(HttpStatusCode statusCode, string body) : Exception($"{(int)statusCode} {statusCode}: {body}")
