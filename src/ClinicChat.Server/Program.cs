@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Care;
 using ClinicChat.Conversations;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
@@ -13,6 +14,7 @@ builder.AddWebSecurity();
 builder.AddAccounts();
 builder.AddDoctors();
 builder.AddConversations();
+builder.AddCare();
 builder.AddRealtime();
 
 var app = builder.Build();
@@ -34,6 +36,8 @@ api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
 api.MapGroup("/conversations").RequireAuthorization().MapConversations();
 api.MapGroup("").RequireAuthorization().MapMessages();
+api.MapGroup("/admin/patients").RequireAuthorization(Roles.Admin).MapCareAdmin();
+api.MapGroup("/care").RequireAuthorization().MapCare();
 
 return await app.RunClinicChatAsync(args);
 
