@@ -6,7 +6,8 @@ namespace ClinicChat.Conversations;
 
 /// <summary>
 /// A token bucket per user, shared by REST and the hub so that switching transport buys no extra sends. Driven by
-/// TimeProvider (not System.Threading.RateLimiting, whose replenishment runs on the real clock) so tests control it.
+/// TimeProvider.GetUtcNow (not System.Threading.RateLimiting, whose replenishment runs on the real clock) so tests
+/// control it.
 /// </summary>
 public sealed class SendRateLimiter(TimeProvider time, IOptions<LimitsOptions> limits)
 {
@@ -20,12 +21,12 @@ public sealed class SendRateLimiter(TimeProvider time, IOptions<LimitsOptions> l
     /// <summary>Takes one token; when none is left, how long until one is.</summary>
     public bool TryAcquire(Guid userId, out TimeSpan retryAfter)
     {
-        var now = time.GetTimestamp();
+        var now = time.GetUtcNow();
         var bucket = _buckets.GetOrAdd(userId, static (_, state) => new Bucket(state.burst, state.now), (burst: _burst, now));
         bool acquired;
         lock (bucket)
         {
-            bucket.Refill(now, _rate, _burst, time);
+            bucket.Refill(now, _rate, _burst);
             acquired = bucket.Tokens >= 1;
             if (acquired)
             {
@@ -46,15 +47,15 @@ public sealed class SendRateLimiter(TimeProvider time, IOptions<LimitsOptions> l
         return acquired;
     }
 
-    public string Describe() => $"at most {_rate:0.##} messages per second (bursts of {_burst:0})";
+    public string Describe() => $"at most {_rate:0.##} per second per user (bursts of {_burst:0})";
 
-    private void Prune(long now)
+    private void Prune(DateTimeOffset now)
     {
         foreach (var (userId, bucket) in _buckets)
         {
             lock (bucket)
             {
-                bucket.Refill(now, _rate, _burst, time);
+                bucket.Refill(now, _rate, _burst);
                 if (bucket.Tokens >= _burst)
                 {
                     _buckets.TryRemove(new KeyValuePair<Guid, Bucket>(userId, bucket));
@@ -63,20 +64,22 @@ public sealed class SendRateLimiter(TimeProvider time, IOptions<LimitsOptions> l
         }
     }
 
-    private sealed class Bucket(double tokens, long stamp)
+    private sealed class Bucket(double tokens, DateTimeOffset stamp)
     {
         public double Tokens { get; set; } = tokens;
 
-        private long Stamp { get; set; } = stamp;
+        private DateTimeOffset Stamp { get; set; } = stamp;
 
-        public void Refill(long now, double rate, double burst, TimeProvider time)
+        public void Refill(DateTimeOffset now, double rate, double burst)
         {
-            var elapsed = time.GetElapsedTime(Stamp, now).TotalSeconds;
+            // A wall clock stepping backwards must not mint tokens: only forward time refills.
+            var elapsed = (now - Stamp).TotalSeconds;
             if (elapsed > 0)
             {
                 Tokens = Math.Min(burst, Tokens + (elapsed * rate));
-                Stamp = now;
             }
+
+            Stamp = now;
         }
     }
 }
