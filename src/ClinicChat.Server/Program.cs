@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Care;
 using ClinicChat.Consultations;
 using ClinicChat.Conversations;
 using ClinicChat.Doctors;
@@ -18,11 +19,12 @@ builder.AddWebSecurity();
 builder.AddAccounts();
 builder.AddDoctors();
 builder.AddConversations();
+builder.AddCare();
 builder.AddRealtime();
-builder.AddWebClient();
-builder.AddSupport();
 builder.AddPayments();
 builder.AddConsultations();
+builder.AddSupport();
+builder.AddWebClient();
 
 var app = builder.Build();
 
@@ -30,6 +32,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();
 app.UseCors();
+app.UseRealtimeGate();
 app.UseClinicAuthentication();
 
 app.MapOperations();
@@ -41,10 +44,13 @@ api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAu
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
 api.MapGroup("/doctors").RequireAuthorization().MapDoctors();
-api.MapGroup("/support").RequireAuthorization().MapSupport();
-
+api.MapGroup("/conversations").RequireAuthorization().MapConversations();
+api.MapGroup("").RequireAuthorization().MapMessages();
+api.MapGroup("/admin/patients").RequireAuthorization(Roles.Admin).MapCareAdmin();
+api.MapGroup("/care").RequireAuthorization().MapCare();
 api.MapGroup("/consultations").RequireAuthorization().MapConsultations();
 api.MapGroup("/payments").AllowAnonymous().MapPaymentWebhooks();
+api.MapGroup("/support").RequireAuthorization().MapSupport();
 
 app.MapWebClient();
 

@@ -1,3 +1,4 @@
+using ClinicChat.Care;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 
@@ -9,6 +10,7 @@ internal sealed partial class DemoSeeder(
     AccountService accounts,
     UserStore users,
     DoctorDirectory doctors,
+    CareService care,
     ILogger<DemoSeeder> logger) : IDatabaseInitializer
 {
     public const string Password = "demo-password-1";
@@ -49,6 +51,11 @@ internal sealed partial class DemoSeeder(
             "Children's health, growth and immunisation.", admin, cancellationToken);
         await doctors.ReplaceScheduleAsync(ids["dr.budi@clinic.test"],
             new WeeklySchedule([.. everyDay.Where(d => d is not DayOfWeek.Sunday).Select(d => new ScheduleInterval(d, new TimeOnly(8, 0), new TimeOnly(20, 0)))]), admin, cancellationToken);
+        foreach (var patient in new[] { "andi@clinic.test", "dewi@clinic.test" })
+        {
+            await care.AssignAsync(ids[patient], ids["nurse.rina@clinic.test"], admin, cancellationToken);
+        }
+
         LogSeeded(ids.Count);
     }
 

@@ -33,7 +33,11 @@ public sealed record MessageDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset? DeletedAt);
 
-public sealed record MemberDto(Guid UserId, string DisplayName, string Role);
+/// <summary>
+/// A member and their receipts watermarks (so a client can draw read ticks after a reload). The watermarks are
+/// optional trailing parameters so that features building a MemberDto without them keep compiling.
+/// </summary>
+public sealed record MemberDto(Guid UserId, string DisplayName, string Role, long LastReadSeq = 0, long LastDeliveredSeq = 0);
 
 public sealed record ConversationDto(
     Guid Id,

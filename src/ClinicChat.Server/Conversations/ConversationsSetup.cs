@@ -8,6 +8,15 @@ public static class ConversationsSetup
         builder.Services.AddSingleton<MessageLog>();
         builder.Services.AddSingleton<ChatNotifier>();
         builder.Services.AddSingleton<SystemMessages>();
+        builder.Services.AddSingleton<ConversationLocks>();
+        builder.Services.AddSingleton<SendRateLimiter>();
+        builder.Services.AddSingleton<ConversationQueries>();
+        builder.Services.AddSingleton<UnreadCounter>();
+        builder.Services.AddSingleton<MessageSender>();
+        builder.Services.AddSingleton<MessageHistory>();
+        builder.Services.AddSingleton<ReadReceipts>();
+        builder.Services.AddSingleton<MessageDeletion>();
+        builder.Services.AddSingleton<MessageSearch>();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using ClinicChat.Accounts;
 using ClinicChat.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 
 namespace ClinicChat.Realtime;
 
@@ -12,10 +13,28 @@ public static class RealtimeSetup
         {
             options.MaximumReceiveMessageSize = maxMessageBytes;
             options.EnableDetailedErrors = false;
+            options.AddFilter<HubErrorFilter>();
         });
+        // SignalR's debug logs print invocation arguments, i.e. message bodies; they must never reach the logs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", LogLevel.Information);
+        builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<PresenceTracker>();
         builder.Services.AddSingleton<IPresence>(services => services.GetRequiredService<PresenceTracker>());
+        builder.Services.AddSingleton<PresenceNotifier>();
+        builder.Services.AddSingleton<TypingTracker>();
+        builder.Services.AddSingleton<HubConnectionRegistry>();
+        builder.Services.AddSingleton<HubGate>();
+        builder.Services.AddHostedService<SessionSweeper>();
         return builder;
+    }
+
+    /// <summary>Origin check and connection cap, before authentication so refused requests cost nothing more.</summary>
+    public static IApplicationBuilder UseRealtimeGate(this IApplicationBuilder app)
+    {
+        var gate = app.ApplicationServices.GetRequiredService<HubGate>();
+        return app.UseWhen(
+            context => context.Request.Path.StartsWithSegments(AccountsSetup.HubPath),
+            branch => branch.Use((context, next) => gate.InvokeAsync(context, () => next(context))));
     }
 
     public static WebApplication MapRealtime(this WebApplication app)

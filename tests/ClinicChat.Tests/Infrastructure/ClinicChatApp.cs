@@ -54,9 +54,6 @@ public class ClinicChatApp : WebApplicationFactory<Program>, IAsyncLifetime
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
-    /// <summary>A fresh database by default; a subclass may reuse another app's to play a restarted server.</summary>
-    protected virtual Task<string> CreateDatabaseAsync() => TestDatabase.CreateAsync();
-
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

@@ -1,0 +1,45 @@
+using System.Security.Claims;
+using ClinicChat.Accounts;
+using ClinicChat.Conversations;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClinicChat.Care;
+
+public static class CareEndpoints
+{
+    public static WebApplicationBuilder AddCare(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<CareService>();
+        return builder;
+    }
+
+    /// <summary>Under /admin/patients, admin only.</summary>
+    public static RouteGroupBuilder MapCareAdmin(this RouteGroupBuilder group)
+    {
+        group.MapPut("/{patientId:guid}/nurse", async Task<Results<Ok<CareAssignmentDto>, ProblemHttpResult>> (
+            Guid patientId, AssignNurseRequest request, ClaimsPrincipal admin, CareService care, HttpContext http, CancellationToken ct) =>
+            ConversationEndpoints.ToResult(await care.AssignAsync(patientId, request.NurseId, admin.UserId(), ct), http));
+        return group;
+    }
+
+    /// <summary>Under /care.</summary>
+    public static RouteGroupBuilder MapCare(this RouteGroupBuilder group)
+    {
+        group.MapGet("/patients", async Task<Ok<IReadOnlyList<CarePatientDto>>> (ClaimsPrincipal nurse, CareService care, CancellationToken ct) =>
+            TypedResults.Ok(await care.PatientsAsync(nurse.UserId(), ct)))
+            .RequireAuthorization(Roles.Nurse);
+
+        group.MapGet("/nurse", async Task<Results<Ok<CareNurseDto>, ProblemHttpResult>> (ClaimsPrincipal patient, CareService care, CancellationToken ct) =>
+            await care.NurseAsync(patient.UserId(), ct) is { } nurse
+                ? TypedResults.Ok(nurse)
+                : ChatFailure.NotFound("An assigned nurse").ToProblem())
+            .RequireAuthorization(Roles.Patient);
+
+        group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
+            CareMessageRequest request, ClaimsPrincipal user, CareService care, HttpContext http, CancellationToken ct) =>
+            ConversationEndpoints.ToSendResult(
+                await care.SendAsync(ChatCaller.From(user), user.Role(), request.PatientId, request.ClientMessageId, request.Text, ct), http));
+
+        return group;
+    }
+}

@@ -1,0 +1,176 @@
+using Dapper;
+using Npgsql;
+
+namespace ClinicChat.Conversations;
+
+/// <summary>
+/// Reading conversations as their members see them. The access rule everyone relies on lives here: a member may
+/// access a conversation, and so may an admin when it is a support room.
+/// </summary>
+public sealed class ConversationQueries(NpgsqlDataSource dataSource)
+{
+    /// <summary>SQL predicate on a conversation aliased <c>c</c>, with @UserId and @IsAdmin bound.</summary>
+    public const string AccessPredicate = """
+        (exists (select 1 from conversation_members acc where acc.conversation_id = c.id and acc.user_id = @UserId)
+         or (c.kind = 'support' and @IsAdmin))
+        """;
+
+    /// <summary>Unread for member row <c>me</c> in conversation <c>c</c>: others' live non-system messages above the watermark.</summary>
+    public const string UnreadExpression = """
+        case when c.last_seq > me.last_read_seq then (
+            select count(*) from messages x
+            where x.conversation_id = c.id and x.seq > me.last_read_seq
+              and x.kind <> 'system' and x.deleted_at is null and x.sender_id <> me.user_id)
+        else 0 end
+        """;
+
+    private const string ConversationColumns = $"""
+        c.id, c.kind, c.status, c.last_seq, c.last_activity_at, co.id as consultation_id,
+        coalesce({UnreadExpression}, 0) as unread_count,
+        lm.id as lm_id, lm.seq as lm_seq, lm.sender_id as lm_sender_id, lm.kind as lm_kind, lm.text as lm_text,
+        lm.client_message_id as lm_client_message_id, lm.created_at as lm_created_at, lm.deleted_at as lm_deleted_at
+        """;
+
+    private const string ConversationJoins = """
+        left join consultations co on co.conversation_id = c.id
+        left join messages lm on lm.conversation_id = c.id and lm.seq = c.last_seq
+        """;
+
+    private const string MemberColumns = """
+        cm.conversation_id, u.id as user_id, u.display_name, u.role, cm.last_read_seq, cm.last_delivered_seq
+        """;
+
+    /// <summary>The conversation's kind and status if the caller may access it.</summary>
+    public async Task<AccessRow?> FindAccessAsync(NpgsqlConnection connection, ChatCaller caller, Guid conversationId, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            select c.kind, c.status, c.last_seq from conversations c
+            where c.id = @Id and {AccessPredicate}
+            """;
+        return await connection.QuerySingleOrDefaultAsync<AccessRow>(new CommandDefinition(sql,
+            new { Id = conversationId, caller.UserId, caller.IsAdmin }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<AccessRow?> FindAccessAsync(ChatCaller caller, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await FindAccessAsync(connection, caller, conversationId, cancellationToken);
+    }
+
+    public async Task<ConversationDto?> GetAsync(ChatCaller caller, Guid conversationId, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            select {ConversationColumns}
+            from conversations c
+            left join conversation_members me on me.conversation_id = c.id and me.user_id = @UserId
+            {ConversationJoins}
+            where c.id = @Id and (me.user_id is not null or (c.kind = 'support' and @IsAdmin));
+
+            select {MemberColumns}
+            from conversation_members cm join users u on u.id = cm.user_id
+            where cm.conversation_id = @Id
+            order by cm.joined_at, u.id;
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql,
+            new { Id = conversationId, caller.UserId, caller.IsAdmin }, cancellationToken: cancellationToken));
+        var row = await results.ReadSingleOrDefaultAsync<ConversationRow>();
+        var members = await results.ReadAsync<MemberRow>();
+        return row?.ToDto([.. members.Select(m => m.ToDto())]);
+    }
+
+    /// <summary>The caller's conversations, newest activity first.</summary>
+    public async Task<IReadOnlyList<ConversationDto>> ListAsync(ChatCaller caller, int limit, int offset, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            select {ConversationColumns}
+            from conversation_members me
+            join conversations c on c.id = me.conversation_id
+            {ConversationJoins}
+            where me.user_id = @UserId
+            order by c.last_activity_at desc, c.id desc
+            limit @Limit offset @Offset
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<ConversationRow>(new CommandDefinition(sql,
+            new { caller.UserId, Limit = limit, Offset = offset }, cancellationToken: cancellationToken))).AsList();
+        var members = await MembersAsync(connection, [.. rows.Select(r => r.Id)], cancellationToken);
+        return [.. rows.Select(r => r.ToDto(members.TryGetValue(r.Id, out var list) ? list : []))];
+    }
+
+    public static async Task<Dictionary<Guid, List<MemberDto>>> MembersAsync(NpgsqlConnection connection, Guid[] conversationIds, CancellationToken cancellationToken)
+    {
+        if (conversationIds.Length == 0)
+        {
+            return [];
+        }
+
+        const string sql = $"""
+            select {MemberColumns}
+            from conversation_members cm join users u on u.id = cm.user_id
+            where cm.conversation_id = any(@Ids)
+            order by cm.joined_at, u.id
+            """;
+        var rows = await connection.QueryAsync<MemberRow>(new CommandDefinition(sql, new { Ids = conversationIds }, cancellationToken: cancellationToken));
+        return rows.GroupBy(r => r.ConversationId).ToDictionary(g => g.Key, g => g.Select(m => m.ToDto()).ToList());
+    }
+
+    public sealed record AccessRow(string Kind, string Status, long LastSeq);
+
+    internal sealed class ConversationRow
+    {
+        public Guid Id { get; init; }
+
+        public string Kind { get; init; } = "";
+
+        public string Status { get; init; } = "";
+
+        public long LastSeq { get; init; }
+
+        public DateTimeOffset LastActivityAt { get; init; }
+
+        public Guid? ConsultationId { get; init; }
+
+        public long UnreadCount { get; init; }
+
+        public Guid? LmId { get; init; }
+
+        public long LmSeq { get; init; }
+
+        public Guid? LmSenderId { get; init; }
+
+        public string? LmKind { get; init; }
+
+        public string? LmText { get; init; }
+
+        public string? LmClientMessageId { get; init; }
+
+        public DateTimeOffset LmCreatedAt { get; init; }
+
+        public DateTimeOffset? LmDeletedAt { get; init; }
+
+        public MessageDto? LastMessage => LmId is { } id
+            ? new MessageDto(id, Id, LmSeq, LmSenderId, LmKind!, LmText, LmClientMessageId, LmCreatedAt, LmDeletedAt)
+            : null;
+
+        public ConversationDto ToDto(IReadOnlyList<MemberDto> members) =>
+            new(Id, Kind, Status, members, LastSeq, LastMessage, UnreadCount, ConsultationId);
+    }
+
+    internal sealed class MemberRow
+    {
+        public Guid ConversationId { get; init; }
+
+        public Guid UserId { get; init; }
+
+        public string DisplayName { get; init; } = "";
+
+        public string Role { get; init; } = "";
+
+        public long LastReadSeq { get; init; }
+
+        public long LastDeliveredSeq { get; init; }
+
+        public MemberDto ToDto() => new(UserId, DisplayName, Role, LastReadSeq, LastDeliveredSeq);
+    }
+}

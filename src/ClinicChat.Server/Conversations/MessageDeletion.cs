@@ -1,0 +1,109 @@
+using ClinicChat.Infrastructure;
+using ClinicChat.Realtime;
+using Dapper;
+using Npgsql;
+
+namespace ClinicChat.Conversations;
+
+/// <summary>
+/// Soft delete: the text goes, the row stays (with its seq, so history keeps no gap) and others see a tombstone.
+/// The sender may delete within the window; an admin may delete any message (moderation), always audited.
+/// </summary>
+public sealed class MessageDeletion(
+    NpgsqlDataSource dataSource,
+    TimeProvider time,
+    AuditLog audit,
+    ChatNotifier notifier,
+    UnreadCounter unread,
+    IPresence presence)
+{
+    public static readonly TimeSpan SenderWindow = TimeSpan.FromMinutes(15);
+
+    public async Task<Outcome<MessageDto>> DeleteAsync(ChatCaller caller, Guid messageId, CancellationToken cancellationToken)
+    {
+        const string findSql = $"""
+            select m.id, m.conversation_id, m.seq, m.sender_id, m.kind, m.created_at, m.deleted_at,
+                   {ConversationQueries.AccessPredicate} as has_access
+            from messages m join conversations c on c.id = m.conversation_id
+            where m.id = @Id
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var found = await connection.QuerySingleOrDefaultAsync<FoundRow>(new CommandDefinition(findSql,
+            new { Id = messageId, caller.UserId, caller.IsAdmin }, cancellationToken: cancellationToken));
+        if (found is null || !(found.HasAccess || caller.IsAdmin))
+        {
+            return ChatFailure.NotFound("Message");
+        }
+
+        if (found.Kind == MessageKinds.System)
+        {
+            return ChatFailure.Forbidden("System messages cannot be deleted.");
+        }
+
+        if (!caller.IsAdmin)
+        {
+            if (found.SenderId != caller.UserId)
+            {
+                return ChatFailure.Forbidden("Only the sender or an admin can delete a message.");
+            }
+
+            if (found.DeletedAt is null && time.GetUtcNow() - found.CreatedAt > SenderWindow)
+            {
+                return ChatFailure.Forbidden($"Messages can be deleted only within {SenderWindow.TotalMinutes:0} minutes of sending.");
+            }
+        }
+
+        MessageDto? deleted;
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            deleted = await connection.QuerySingleOrDefaultAsync<MessageDto>(new CommandDefinition(
+                $"""
+                update messages set text = null, deleted_at = @Now
+                where id = @Id and deleted_at is null
+                returning {MessageLog.MessageColumns}
+                """, new { Id = messageId, Now = time.GetUtcNow() }, transaction, cancellationToken: cancellationToken));
+            if (deleted is not null)
+            {
+                await audit.WriteAsync(connection, transaction, caller.UserId, "message.deleted", "message", messageId.ToString(),
+                    new { conversationId = found.ConversationId, seq = found.Seq, bySender = found.SenderId == caller.UserId }, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (deleted is null)
+        {
+            // Already deleted (a retry, or two admins at once): the tombstone again, and no second event.
+            return await connection.QuerySingleAsync<MessageDto>(new CommandDefinition(
+                $"select {MessageLog.MessageColumns} from messages where id = @Id", new { Id = messageId }, cancellationToken: cancellationToken));
+        }
+
+        var members = (await connection.QueryAsync<Guid>(new CommandDefinition(
+            "select user_id from conversation_members where conversation_id = @Id",
+            new { Id = found.ConversationId }, cancellationToken: CancellationToken.None))).ToArray();
+        var tombstone = notifier.Conversation(found.ConversationId).MessageDeleted(new MessageDeletedEvent(found.ConversationId, messageId, found.Seq));
+        var unreadChanged = await unread.StartUnreadChangedAsync(
+            [.. members.Where(m => m != found.SenderId && presence.IsOnline(m))], found.ConversationId, CancellationToken.None);
+        await Task.WhenAll(unread.ObserveAsync(tombstone), unreadChanged);
+        return deleted;
+    }
+
+    private sealed class FoundRow
+    {
+        public Guid Id { get; init; }
+
+        public Guid ConversationId { get; init; }
+
+        public long Seq { get; init; }
+
+        public Guid? SenderId { get; init; }
+
+        public string Kind { get; init; } = "";
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset? DeletedAt { get; init; }
+
+        public bool HasAccess { get; init; }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using ClinicChat.Infrastructure;
+using Dapper;
+using Npgsql;
+
+namespace ClinicChat.Conversations;
+
+/// <summary>
+/// History pages and the hub's Sync: one round trip checks access, reads the page and, for clinical
+/// conversations (consultation, care), appends the audit row of who read which part of the record.
+/// </summary>
+public sealed class MessageHistory(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    public const string ReadAction = "conversation.read";
+
+    public Task<Outcome<MessagePage>> SyncAsync(ChatCaller caller, Guid conversationId, long afterSeq, int? limit, CancellationToken cancellationToken) =>
+        PageAsync(caller, conversationId, before: null, after: afterSeq, limit, cancellationToken);
+
+    /// <summary>
+    /// With <paramref name="after"/>: the oldest messages above it (catch-up). Otherwise the newest below
+    /// <paramref name="before"/> (scroll-back). Either way oldest to newest, and HasMore says whether the same
+    /// direction has more.
+    /// </summary>
+    public async Task<Outcome<MessagePage>> PageAsync(ChatCaller caller, Guid conversationId, long? before, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        MessageRules.ValidateSeq(before, "before", errors);
+        MessageRules.ValidateSeq(after, "after", errors);
+        var size = MessageRules.ValidateLimit(limit, errors);
+        if (errors.Any)
+        {
+            return ChatFailure.Invalid(errors);
+        }
+
+        var forward = after is not null;
+        var sql = $"""
+            select c.kind from conversations c where c.id = @Id and {ConversationQueries.AccessPredicate};
+
+            select {MessageLog.MessageColumns} from messages
+            where conversation_id = @Id and seq > @After and seq < @Before
+              and exists (select 1 from conversations c where c.id = @Id and {ConversationQueries.AccessPredicate})
+            order by seq {(forward ? "asc" : "desc")}
+            limit @Take;
+
+            insert into audit_log (at, actor_id, action, target_type, target_id, detail)
+            select @Now, @UserId, '{ReadAction}', 'conversation', @Id::text, @Detail::jsonb
+            from conversations c
+            where c.id = @Id and c.kind in ('consultation', 'care') and {ConversationQueries.AccessPredicate};
+            """;
+        var args = new
+        {
+            Id = conversationId,
+            caller.UserId,
+            caller.IsAdmin,
+            After = after ?? 0,
+            Before = before ?? long.MaxValue,
+            Take = size!.Value + 1,
+            Now = time.GetUtcNow(),
+            Detail = JsonSerializer.Serialize(new { before, after, limit = size }),
+        };
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken));
+        if (await results.ReadSingleOrDefaultAsync<string>() is null)
+        {
+            return ChatFailure.NotFound("Conversation");
+        }
+
+        var messages = (await results.ReadAsync<MessageDto>()).AsList();
+        var hasMore = messages.Count > size.Value;
+        if (hasMore)
+        {
+            messages.RemoveAt(messages.Count - 1);
+        }
+
+        if (!forward)
+        {
+            messages.Reverse();
+        }
+
+        return new MessagePage(messages, hasMore);
+    }
+}

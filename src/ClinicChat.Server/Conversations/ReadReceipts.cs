@@ -1,0 +1,175 @@
+using ClinicChat.Infrastructure;
+using ClinicChat.Realtime;
+using Dapper;
+using Npgsql;
+
+namespace ClinicChat.Conversations;
+
+/// <summary>
+/// Read and delivery watermarks. Both only move forward and never past the conversation's last seq; reading up to
+/// a seq also means it was delivered.
+/// </summary>
+public sealed class ReadReceipts(NpgsqlDataSource dataSource, ChatNotifier notifier, UnreadCounter unread, ConversationQueries queries)
+{
+    public const int MaxMessageIds = 100;
+
+    // Locks the member row, so concurrent marks serialise and "old" is the value this update replaced.
+    private const string MoveSql = """
+        with target as (
+            select case when @UseIds
+                then (select max(seq) from messages where conversation_id = @Id and id = any(@Ids))
+                else @UpTo end as seq
+        ),
+        old as (
+            select me.last_read_seq, me.last_delivered_seq from conversation_members me
+            where me.conversation_id = @Id and me.user_id = @UserId
+            for update
+        ),
+        moved as (
+            update conversation_members me set
+                last_read_seq = case when @Read then greatest(me.last_read_seq, least(coalesce(t.seq, 0), c.last_seq)) else me.last_read_seq end,
+                last_delivered_seq = greatest(me.last_delivered_seq, least(coalesce(t.seq, 0), c.last_seq))
+            from conversations c, target t, old
+            where me.conversation_id = @Id and me.user_id = @UserId and c.id = me.conversation_id
+            returning me.last_read_seq, me.last_delivered_seq
+        )
+        select old.last_read_seq as old_read, old.last_delivered_seq as old_delivered,
+               moved.last_read_seq as new_read, moved.last_delivered_seq as new_delivered,
+               (select array_agg(m.user_id) from conversation_members m where m.conversation_id = @Id) as member_ids
+        from old join moved on true
+        """;
+
+    public async Task<Outcome<ReadStateDto>> MarkReadAsync(ChatCaller caller, Guid conversationId, long? upToSeq, Guid[]? messageIds, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        if (upToSeq is null == messageIds is null)
+        {
+            errors.Add("upToSeq", "Give either upToSeq or messageIds (not both).");
+        }
+
+        MessageRules.ValidateSeq(upToSeq, "upToSeq", errors);
+        if (messageIds is { Length: 0 or > MaxMessageIds })
+        {
+            errors.Add("messageIds", $"messageIds must list 1 to {MaxMessageIds} message ids.");
+        }
+
+        if (errors.Any)
+        {
+            return ChatFailure.Invalid(errors);
+        }
+
+        var moved = await MoveAsync(caller, conversationId, read: true, upToSeq, messageIds, cancellationToken);
+        if (moved.Failure is { } failure)
+        {
+            return failure;
+        }
+
+        var row = moved.Value!;
+        var counts = await unread.CountAsync([caller.UserId], CancellationToken.None);
+        var (inConversation, total) = counts.TryGetValue(caller.UserId, out var mine)
+            ? (mine.ByConversation.GetValueOrDefault(conversationId), mine.Total)
+            : (0L, 0L);
+        if (row.NewRead > row.OldRead)
+        {
+            // Committed: the caller's cancellation must not stop the events.
+            var events = new List<Task>
+            {
+                notifier.Conversation(conversationId).ReadReceipt(new ReadReceiptEvent(conversationId, caller.UserId, row.NewRead)),
+                notifier.User(caller.UserId).UnreadChanged(new UnreadChangedEvent(conversationId, inConversation, total)),
+            };
+            if (row.NewDelivered > row.OldDelivered)
+            {
+                events.Add(DeliveryReceiptAsync(caller.UserId, conversationId, row));
+            }
+
+            await unread.ObserveAsync(Task.WhenAll(events));
+        }
+
+        return new ReadStateDto(conversationId, row.NewRead, row.NewDelivered, inConversation, total);
+    }
+
+    public async Task<Outcome<DeliveryStateDto>> AckDeliveredAsync(ChatCaller caller, Guid conversationId, long? upToSeq, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        if (upToSeq is null)
+        {
+            errors.Add("upToSeq", "upToSeq is required.");
+        }
+
+        MessageRules.ValidateSeq(upToSeq, "upToSeq", errors);
+        if (errors.Any)
+        {
+            return ChatFailure.Invalid(errors);
+        }
+
+        var moved = await MoveAsync(caller, conversationId, read: false, upToSeq, null, cancellationToken);
+        if (moved.Failure is { } failure)
+        {
+            return failure;
+        }
+
+        var row = moved.Value!;
+        if (row.NewDelivered > row.OldDelivered)
+        {
+            await unread.ObserveAsync(DeliveryReceiptAsync(caller.UserId, conversationId, row));
+        }
+
+        return new DeliveryStateDto(conversationId, row.NewDelivered);
+    }
+
+    public async Task<Outcome<UnreadCountDto>> UnreadCountAsync(ChatCaller caller, Guid conversationId, CancellationToken cancellationToken)
+    {
+        if (await queries.FindAccessAsync(caller, conversationId, cancellationToken) is null)
+        {
+            return ChatFailure.NotFound("Conversation");
+        }
+
+        var counts = await unread.CountAsync([caller.UserId], cancellationToken);
+        return new UnreadCountDto(conversationId, counts.TryGetValue(caller.UserId, out var mine) ? mine.ByConversation.GetValueOrDefault(conversationId) : 0);
+    }
+
+    /// <summary>Delivery receipts go to the other members' connections, subscribed to the conversation or not.</summary>
+    private Task DeliveryReceiptAsync(Guid userId, Guid conversationId, MoveRow row)
+    {
+        var others = row.MemberIds?.Where(m => m != userId).ToArray() ?? [];
+        return others.Length == 0
+            ? Task.CompletedTask
+            : notifier.Users(others).DeliveryReceipt(new DeliveryReceiptEvent(conversationId, userId, row.NewDelivered));
+    }
+
+    private async Task<Outcome<MoveRow>> MoveAsync(ChatCaller caller, Guid conversationId, bool read, long? upToSeq, Guid[]? messageIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<MoveRow>(new CommandDefinition(MoveSql, new
+        {
+            Id = conversationId,
+            caller.UserId,
+            Read = read,
+            UseIds = messageIds is not null,
+            Ids = messageIds ?? [],
+            UpTo = upToSeq ?? 0,
+        }, cancellationToken: cancellationToken));
+        if (row is not null)
+        {
+            return row;
+        }
+
+        // Not a member: an admin looking at a support room has no watermark to move; anyone else learns nothing.
+        return await queries.FindAccessAsync(connection, caller, conversationId, cancellationToken) is null
+            ? ChatFailure.NotFound("Conversation")
+            : new MoveRow();
+    }
+
+    private sealed class MoveRow
+    {
+        public long OldRead { get; init; }
+
+        public long OldDelivered { get; init; }
+
+        public long NewRead { get; init; }
+
+        public long NewDelivered { get; init; }
+
+        public Guid[]? MemberIds { get; init; }
+    }
+}

@@ -1,0 +1,100 @@
+using ClinicChat.Realtime;
+using Dapper;
+using Npgsql;
+
+namespace ClinicChat.Conversations;
+
+/// <summary>
+/// Unread counts are never stored: they are derived from each member's watermark and the messages above it, so
+/// they cannot drift from what a client would count itself.
+/// </summary>
+public sealed partial class UnreadCounter(NpgsqlDataSource dataSource, ChatNotifier notifier, ILogger<UnreadCounter> logger)
+{
+    // Only conversations with something above the watermark are counted; the rest are zero by construction.
+    private const string UnreadByConversationSql = $"""
+        select me.user_id, me.conversation_id, {ConversationQueries.UnreadExpression} as unread
+        from conversation_members me join conversations c on c.id = me.conversation_id
+        where me.user_id = any(@Users) and c.last_seq > me.last_read_seq
+        """;
+
+    public async Task<UnreadSummaryDto> SummaryAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var counts = await CountAsync([userId], cancellationToken);
+        return counts.TryGetValue(userId, out var mine) ? mine.ToSummary() : new UnreadSummaryDto(0, []);
+    }
+
+    public async Task<Dictionary<Guid, UserUnread>> CountAsync(Guid[] userIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(Guid UserId, Guid ConversationId, long Unread)>(new CommandDefinition(
+            UnreadByConversationSql, new { Users = userIds }, cancellationToken: cancellationToken));
+        var result = new Dictionary<Guid, UserUnread>();
+        foreach (var (userId, conversationId, unread) in rows)
+        {
+            if (unread == 0)
+            {
+                continue;
+            }
+
+            if (!result.TryGetValue(userId, out var user))
+            {
+                result[userId] = user = new UserUnread();
+            }
+
+            user.ByConversation[conversationId] = unread;
+            user.Total += unread;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Counts, then starts sending unreadChanged to each user's connections. The sends are queued before this
+    /// returns (so callers holding a conversation lock keep event order) and the returned task completes once written.
+    /// </summary>
+    public async Task<Task> StartUnreadChangedAsync(Guid[] userIds, Guid conversationId, CancellationToken cancellationToken)
+    {
+        if (userIds.Length == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var counts = await CountAsync(userIds, cancellationToken);
+        var sends = new List<Task>(userIds.Length);
+        foreach (var userId in userIds)
+        {
+            var (inConversation, total) = counts.TryGetValue(userId, out var user)
+                ? (user.ByConversation.GetValueOrDefault(conversationId), user.Total)
+                : (0L, 0L);
+            sends.Add(notifier.User(userId).UnreadChanged(new UnreadChangedEvent(conversationId, inConversation, total)));
+        }
+
+        return ObserveAsync(Task.WhenAll(sends));
+    }
+
+    /// <summary>Awaits event sends whose failure must not fail the committed operation that caused them.</summary>
+    public async Task ObserveAsync(Task publish)
+    {
+        try
+        {
+            await publish;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogPublishFailed(e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing a chat event failed; clients recover through Sync")]
+    private partial void LogPublishFailed(Exception exception);
+
+    public sealed class UserUnread
+    {
+        public Dictionary<Guid, long> ByConversation { get; } = [];
+
+        public long Total { get; set; }
+
+        public UnreadSummaryDto ToSummary() =>
+            new(Total, [.. ByConversation.Select(p => new UnreadCountDto(p.Key, p.Value)).OrderBy(c => c.ConversationId)]);
+    }
+}

@@ -1,0 +1,80 @@
+using ClinicChat.Accounts;
+using ClinicChat.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace ClinicChat.Realtime;
+
+/// <summary>
+/// In front of the hub: a browser's Origin must be allowed (the same origin or Cors:AllowedOrigins), because
+/// WebSockets are not covered by CORS; and beyond Limits:MaxHubConnections new connections get 503 instead of
+/// the process running out of file descriptors or memory.
+/// </summary>
+public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions> limits)
+{
+    private int _active;
+
+    public int ActiveConnections => Volatile.Read(ref _active);
+
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var request = context.Request;
+        if (request.Headers.Origin is { Count: > 0 } origins && origins.ToString() is var origin && !IsAllowedOrigin(request, origin))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed", "This origin may not open the chat hub.");
+            return;
+        }
+
+        var max = limits.Value.MaxHubConnections;
+        if (request.Path.StartsWithSegments($"{AccountsSetup.HubPath}/negotiate"))
+        {
+            if (ActiveConnections >= max)
+            {
+                await RefuseFullAsync(context);
+                return;
+            }
+
+            await next();
+            return;
+        }
+
+        // The connection request lives as long as the WebSocket (or SSE stream), so counting in-flight requests
+        // counts connections; the increment-then-check makes the cap exact under concurrent connects.
+        if (Interlocked.Increment(ref _active) > max)
+        {
+            Interlocked.Decrement(ref _active);
+            await RefuseFullAsync(context);
+            return;
+        }
+
+        try
+        {
+            await next();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    private bool IsAllowedOrigin(HttpRequest request, string origin) =>
+        cors.Value.IsAllowed(origin)
+        || string.Equals(origin.TrimEnd('/'), $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+
+    private static Task RefuseFullAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Too many connections",
+            "The chat hub is at its connection limit; try again shortly.");
+    }
+
+    private static async Task RefuseAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
