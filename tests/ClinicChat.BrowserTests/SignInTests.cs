@@ -76,6 +76,8 @@ public sealed class SignInTests(BrowserFixture fixture)
         await using var browser = await fixture.OpenAsync();
         var page = browser.Page;
         await page.GotoAsync("/signin");
+        // The form renders after the scripts run; Tab before that would focus nothing.
+        await Expect(page.GetByLabel("Email")).ToBeVisibleAsync();
 
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.GetByLabel("Email")).ToBeFocusedAsync();

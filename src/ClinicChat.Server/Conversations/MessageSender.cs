@@ -18,6 +18,7 @@ public sealed partial class MessageSender(
     ChatNotifier notifier,
     UnreadCounter unread,
     IPresence presence,
+    IEnumerable<IMessageSentObserver> observers,
     TimeProvider time,
     ILogger<MessageSender> logger)
 {
@@ -78,6 +79,7 @@ public sealed partial class MessageSender(
 
         Task publish;
         SendResult result;
+        string conversationKind;
         using (await locks.AcquireAsync(conversationId, cancellationToken))
         {
             var row = await AppendAsync(caller, conversationId, clientMessageId!, body!, cancellationToken);
@@ -93,6 +95,7 @@ public sealed partial class MessageSender(
 
             var message = new MessageDto(id, conversationId, row.Seq!.Value, caller.UserId, row.Kind!, row.Text, clientMessageId, row.CreatedAt!.Value, row.DeletedAt);
             result = new SendResult(message, row.Created);
+            conversationKind = row.ConversationKind;
             if (!row.Created)
             {
                 return result;
@@ -108,7 +111,24 @@ public sealed partial class MessageSender(
         }
 
         await publish;
+        await NotifyObserversAsync(result.Message, conversationKind);
         return result;
+    }
+
+    private async Task NotifyObserversAsync(MessageDto message, string conversationKind)
+    {
+        foreach (var observer in observers)
+        {
+            try
+            {
+                await observer.OnMessageSentAsync(message, conversationKind, CancellationToken.None);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                // The message is committed and acknowledged either way; a side effect failing must not turn it into an error.
+                LogObserverFailed(e, observer.GetType().Name);
+            }
+        }
     }
 
     private async Task<SendRow?> AppendAsync(ChatCaller caller, Guid conversationId, string clientMessageId, string text, CancellationToken cancellationToken)
@@ -167,6 +187,9 @@ public sealed partial class MessageSender(
             ? "The conversation changed while the message was being sent; send it again."
             : $"This conversation is {status.Replace('_', '-')}; messages can be sent only while it is open.";
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Post-send observer {Observer} failed")]
+    private partial void LogObserverFailed(Exception exception, string observer);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Concurrent retries of one message; the later one returned the stored original")]
     private partial void LogDuplicateRace();

@@ -20,7 +20,7 @@ public sealed partial class SupportDesk(
     SupportRoomReader reader,
     AuditLog audit,
     TimeProvider time,
-    ILogger<SupportDesk> logger)
+    ILogger<SupportDesk> logger) : IMessageSentObserver
 {
     public const string ClosedText = "This support chat was closed. Send a new message to start a new one.";
 
@@ -195,26 +195,10 @@ public sealed partial class SupportDesk(
     /// Hook for the chat send path, called after a message is committed (REST or hub). No-op unless the
     /// conversation is a support room; otherwise refreshes every admin's desk (last message, waiting-since).
     /// </summary>
-    public async Task OnMessageAsync(MessageDto message, CancellationToken cancellationToken)
-    {
-        if (message.Kind == MessageKinds.System)
-        {
-            return;
-        }
-
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        {
-            var isSupport = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "select exists (select 1 from support_rooms where conversation_id = @Id)",
-                new { Id = message.ConversationId }, cancellationToken: cancellationToken));
-            if (!isSupport)
-            {
-                return;
-            }
-        }
-
-        await PublishAsync([message.ConversationId], [], cancellationToken);
-    }
+    public Task OnMessageSentAsync(MessageDto message, string conversationKind, CancellationToken cancellationToken) =>
+        conversationKind == ConversationKinds.Support && message.Kind != MessageKinds.System
+            ? PublishAsync([message.ConversationId], [], cancellationToken)
+            : Task.CompletedTask;
 
     /// <summary>
     /// Hook for the hub: an admin just came online, so rooms waiting in the queue are assigned now, oldest

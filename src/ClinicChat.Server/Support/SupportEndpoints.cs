@@ -16,6 +16,7 @@ public static class SupportEndpoints
     {
         builder.Services.AddSingleton<SupportRoomReader>();
         builder.Services.AddSingleton<SupportDesk>();
+        builder.Services.AddSingleton<IMessageSentObserver>(services => services.GetRequiredService<SupportDesk>());
         builder.Services.AddSingleton<SupportStats>();
         return builder;
     }

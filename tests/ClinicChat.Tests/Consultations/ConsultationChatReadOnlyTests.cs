@@ -6,14 +6,11 @@ namespace ClinicChat.Tests.Consultations;
 
 /// <summary>
 /// Sends into a consultation conversation over REST and the hub: accepted while active, refused with the
-/// consultation status named afterwards. Needs the chat core (POST /conversations/{id}/messages and the
-/// hub's SendMessage), which is built in parallel: enable after merging.
+/// consultation status named afterwards.
 /// </summary>
 public sealed class ConsultationChatReadOnlyTests(ConsultationApp app) : IClassFixture<ConsultationApp>
 {
-    private const string NeedsChatCore = "needs chat core: enable after merge";
-
-    [Fact(Skip = NeedsChatCore)]
+    [Fact]
     public async Task RestSendsWorkWhileActiveAndAreRefusedNamingTheStatusAfterCompletion()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -36,7 +33,7 @@ public sealed class ConsultationChatReadOnlyTests(ConsultationApp app) : IClassF
         Assert.Equal(HttpStatusCode.OK, (await fresh.Http.GetAsync(path, ct)).StatusCode);
     }
 
-    [Fact(Skip = NeedsChatCore)]
+    [Fact]
     public async Task HubSendsAreRefusedNamingTheStatusAfterCompletion()
     {
         var doctor = await app.CreateDoctorAsync();
@@ -53,7 +50,7 @@ public sealed class ConsultationChatReadOnlyTests(ConsultationApp app) : IClassF
         Assert.Contains("completed", refused.Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = NeedsChatCore)]
+    [Fact]
     public async Task SendsBeforeTheDoctorAcceptsAreRefusedNamingPaid()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -66,7 +63,8 @@ public sealed class ConsultationChatReadOnlyTests(ConsultationApp app) : IClassF
         var early = await patient.Http.PostAsJsonAsync($"/api/v1/conversations/{paid.ConversationId}/messages",
             new { clientMessageId = Guid.NewGuid().ToString(), text = "Halo" }, ct);
 
-        Assert.InRange((int)early.StatusCode, 400, 499);
-        Assert.Contains("paid", await early.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("This consultation is paid (not active); messages can be sent only while it is active.",
+            await early.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
     }
 }

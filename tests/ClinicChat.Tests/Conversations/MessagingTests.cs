@@ -195,33 +195,6 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     }
 
     [Fact]
-    public async Task ASendToAConsultationThatIsNotActiveNamesItsStatus()
-    {
-        var patient = await app.RegisterPatientAsync();
-        var doctor = await app.CreateStaffAsync("doctor");
-        var conversation = await app.CreateConversationAsync(ConversationKinds.Consultation, ConversationStatuses.ReadOnly, patient, doctor);
-        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
-        await using (var insert = dataSource.CreateCommand(
-            """
-            insert into consultations (id, patient_id, doctor_id, status, fee, starts_at, ends_at, conversation_id, created_at)
-            values (gen_random_uuid(), $1, $2, 'paid', 150000, now(), now() + interval '30 minutes', $3, now())
-            """))
-        {
-            insert.Parameters.AddWithValue(patient.Id);
-            insert.Parameters.AddWithValue(doctor.Id);
-            insert.Parameters.AddWithValue(conversation);
-            await insert.ExecuteNonQueryAsync(Ct);
-        }
-
-        var response = await patient.PostMessageAsync(conversation, "Dok?");
-
-        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        Assert.Contains("This consultation is paid (not active); messages can be sent only while it is active.",
-            await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        Assert.Empty(await app.StoredMessagesAsync(conversation));
-    }
-
-    [Fact]
     public async Task ASendToAClosedSupportRoomNamesTheConversationStatus()
     {
         var patient = await app.RegisterPatientAsync();

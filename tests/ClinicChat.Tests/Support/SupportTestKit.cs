@@ -79,24 +79,12 @@ public static class SupportTestKit
         await response.EnsureSuccessAsync();
     }
 
-    /// <summary>
-    /// An admin's reply written the way the chat send path does it (append, commit, then the support hook).
-    /// The chat routes live in the chat-core feature; this keeps the desk tests independent of them.
-    /// </summary>
+    /// <summary>An admin's reply through the public send route, which also refreshes the desk.</summary>
     public static async Task<MessageDto> ReplyAsDeskAsync(this ClinicChatApp app, Guid roomId, TestUser admin, string text)
     {
-        var ct = TestContext.Current.CancellationToken;
-        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
-        var log = app.Services.GetRequiredService<MessageLog>();
-        MessageDto message;
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
-        await using (var transaction = await connection.BeginTransactionAsync(ct))
-        {
-            message = await log.AppendAsync(connection, transaction, roomId, admin.Id, MessageKinds.Text, text, Guid.NewGuid().ToString(), ct);
-            await transaction.CommitAsync(ct);
-        }
-
-        await app.Services.GetRequiredService<SupportDesk>().OnMessageAsync(message, ct);
-        return message;
+        var response = await admin.Http.PostAsJsonAsync($"/api/v1/conversations/{roomId}/messages",
+            new { clientMessageId = Guid.NewGuid().ToString(), text }, TestContext.Current.CancellationToken);
+        await response.EnsureSuccessAsync();
+        return (await response.Content.ReadFromJsonAsync<MessageDto>(TestContext.Current.CancellationToken))!;
     }
 }
