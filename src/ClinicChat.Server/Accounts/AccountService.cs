@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ClinicChat.Audit;
 using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Identity;

@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Audit;
 using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
