@@ -35,6 +35,8 @@ public sealed partial class SupportDesk(
     // sends; hash collisions only make two users wait for each other briefly.
     private const int UserLockNamespace = 730_155_006;
 
+    private const string RoomStateSelect = "select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms";
+
     public abstract record Outcome;
 
     public sealed record Done(SupportRoomDto Room, bool Created) : Outcome;
@@ -135,9 +137,7 @@ public sealed partial class SupportDesk(
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await LockAssignmentsAsync(connection, transaction, cancellationToken);
-            var room = await connection.QuerySingleOrDefaultAsync<RoomState>(new CommandDefinition(
-                "select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms where conversation_id = @Id for update",
-                new { Id = roomId }, transaction, cancellationToken: cancellationToken));
+            var room = await LockRoomAsync(connection, transaction, roomId, cancellationToken);
             if (room is null)
             {
                 return new NotFound();
@@ -181,9 +181,7 @@ public sealed partial class SupportDesk(
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            var room = await connection.QuerySingleOrDefaultAsync<RoomState>(new CommandDefinition(
-                "select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms where conversation_id = @Id for update",
-                new { Id = roomId }, transaction, cancellationToken: cancellationToken));
+            var room = await LockRoomAsync(connection, transaction, roomId, cancellationToken);
             if (room is null)
             {
                 return new NotFound();
@@ -330,8 +328,8 @@ public sealed partial class SupportDesk(
         }
 
         var waiting = await connection.QueryAsync<RoomState>(new CommandDefinition(
-            """
-            select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms
+            $"""
+            {RoomStateSelect}
             where closed_at is null and assigned_admin_id is null
             order by opened_at, conversation_id
             """, null, transaction, cancellationToken: cancellationToken));
@@ -382,6 +380,10 @@ public sealed partial class SupportDesk(
         await conversations.AddMembersAsync(connection, transaction, roomId, [adminId], cancellationToken);
         return true;
     }
+
+    private static Task<RoomState?> LockRoomAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid roomId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<RoomState>(new CommandDefinition(
+            $"{RoomStateSelect} where conversation_id = @Id for update", new { Id = roomId }, transaction, cancellationToken: cancellationToken));
 
     private static Task LockAssignmentsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(

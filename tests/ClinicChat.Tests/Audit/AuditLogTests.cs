@@ -4,7 +4,6 @@ using System.Text.Json;
 using ClinicChat.Tests.Consultations;
 using ClinicChat.Tests.Infrastructure;
 using ClinicChat.Tests.Realtime;
-using ClinicChat.Tests.Support;
 using Npgsql;
 using static ClinicChat.Tests.Realtime.ChatTestKit;
 
@@ -57,9 +56,7 @@ public sealed class AuditLogTests(ConsultationApp app) : IClassFixture<Consultat
     [Fact]
     public async Task PagesOfFiftyByDefaultFollowTheIdCursorAndLimitsAreChecked()
     {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        var care = await app.CreateCareChatAsync(patient, nurse);
+        var (patient, _, care) = await app.CarePairAsync();
         for (var i = 0; i < 52; i++)
         {
             await patient.HistoryAsync(care);

@@ -205,8 +205,8 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var otherDoctor = await app.CreateDoctorAsync();
         var patient = await app.RegisterPatientAsync();
         var stranger = await app.RegisterPatientAsync();
-        var nurse = await app.CreateUserAsync("nurse");
-        var admin = await app.FreshAdminAsync();
+        var nurse = await app.CreateStaffAsync("nurse");
+        var admin = await app.AdminAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
         await (await app.SimulatorAsync(booked.Payment!.OrderId, "approve")).EnsureSuccessAsync();
 

@@ -28,6 +28,14 @@ public static class ChatTestKit
     public static Task<Guid> CreateCareChatAsync(this ClinicChatApp app, TestUser a, TestUser b) =>
         app.CreateConversationAsync(ConversationKinds.Care, ConversationStatuses.Open, a, b);
 
+    /// <summary>A new patient and nurse with an open care chat between them.</summary>
+    public static async Task<(TestUser Patient, TestUser Nurse, Guid Conversation)> CarePairAsync(this ClinicChatApp app)
+    {
+        var patient = await app.RegisterPatientAsync();
+        var nurse = await app.CreateStaffAsync("nurse");
+        return (patient, nurse, await app.CreateCareChatAsync(patient, nurse));
+    }
+
     /// <summary>Connects and returns once the server has finished OnConnectedAsync, so the user is online and reachable.</summary>
     public static async Task<HubClient> ConnectHubAsync(this ClinicChatApp app, TestUser user, bool tokenInQuery = false, string? origin = null)
     {

@@ -18,9 +18,7 @@ public sealed class HubMessageSizeTests(SmallHubMessagesApp app) : IClassFixture
     [Fact]
     public async Task AHubMessageOverTheSizeLimitClosesOnlyItsOwnConnectionAndStoresNothing()
     {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        var conversation = await app.CreateCareChatAsync(patient, nurse);
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var offender = await app.ConnectHubAsync(patient);
         await using var patientElsewhere = await app.ConnectHubAsync(patient);
         await using var nurseHub = await app.ConnectHubAsync(nurse);

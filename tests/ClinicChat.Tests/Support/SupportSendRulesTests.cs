@@ -22,9 +22,7 @@ public sealed class SupportSendRulesTests(TightLimitsApp app) : IClassFixture<Ti
     [MemberData(nameof(BadSends))]
     public async Task BadSupportSendsAreRefusedWithTheSameFieldErrorsAsAChatSend(string? clientMessageId, string? text)
     {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        var care = await app.CreateCareChatAsync(patient, nurse);
+        var (patient, _, care) = await app.CarePairAsync();
 
         var viaChat = await patient.Http.PostAsJsonAsync($"/api/v1/conversations/{care}/messages", new { clientMessageId, text }, Ct);
         var viaSupport = await patient.Http.PostAsJsonAsync("/api/v1/support/messages", new { clientMessageId, text }, Ct);
@@ -38,9 +36,7 @@ public sealed class SupportSendRulesTests(TightLimitsApp app) : IClassFixture<Ti
     [Fact]
     public async Task SupportSendsShareThePerUserSendLimitWithChatAndAnswer429WithRetryAfter()
     {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        var care = await app.CreateCareChatAsync(patient, nurse);
+        var (patient, _, care) = await app.CarePairAsync();
 
         // A burst of three, however it is spread over chat and support.
         await patient.SendAsync(care, "satu");
