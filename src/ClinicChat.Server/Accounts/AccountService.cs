@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ClinicChat.Audit;
 using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Identity;
@@ -14,6 +15,7 @@ public sealed partial class AccountService(
     SessionStore sessions,
     SessionRevocations revocations,
     AuditLog audit,
+    IEnumerable<IUserDisabledObserver> disabledObservers,
     IOptionsMonitor<BearerTokenOptions> bearerOptions,
     IOptions<PasswordHasherOptions> hasherOptions,
     ILogger<AccountService> logger)
@@ -194,6 +196,19 @@ public sealed partial class AccountService(
         await audit.WriteAsync(connection, transaction, adminId, "user.disabled", "user", userId.ToString(), null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         revocations.Publish(revoked);
+        foreach (var observer in disabledObservers)
+        {
+            try
+            {
+                await observer.OnUserDisabledAsync(userId, CancellationToken.None);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                // The account is disabled and its sessions revoked either way; a follow-up failing must not undo that.
+                LogDisabledObserverFailed(e, observer.GetType().Name, userId);
+            }
+        }
+
         return true;
     }
 
@@ -232,6 +247,9 @@ public sealed partial class AccountService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused for locked user {UserId}")]
     private partial void LogLockedOut(Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Follow-up {Observer} failed after user {UserId} was disabled")]
+    private partial void LogDisabledObserverFailed(Exception exception, string observer, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refresh token reused for session {SessionId}; session revoked")]
     private partial void LogRefreshReuse(Guid sessionId);

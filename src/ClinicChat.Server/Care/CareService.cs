@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Audit;
 using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
@@ -95,20 +96,19 @@ public sealed class CareService(
         const string sql = $"""
             select a.patient_id, u.display_name, a.conversation_id, a.assigned_at,
                    {ConversationQueries.UnreadExpression} as unread_count,
-                   lm.id as lm_id, lm.seq as lm_seq, lm.sender_id as lm_sender_id, lm.kind as lm_kind, lm.text as lm_text,
-                   lm.client_message_id as lm_client_message_id, lm.created_at as lm_created_at, lm.deleted_at as lm_deleted_at
+                   {ConversationQueries.LastMessageColumns}
             from care_assignments a
             join users u on u.id = a.patient_id
             join conversations c on c.id = a.conversation_id
             join conversation_members me on me.conversation_id = c.id and me.user_id = a.nurse_id
-            left join messages lm on lm.conversation_id = c.id and lm.seq = c.last_seq
+            {ConversationQueries.LastMessageJoin}
             where a.nurse_id = @NurseId and a.ended_at is null
             order by c.last_activity_at desc, a.patient_id
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PatientRow>(new CommandDefinition(sql, new { NurseId = nurseId }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new CarePatientDto(r.PatientId, r.DisplayName, r.ConversationId, r.AssignedAt,
-            r.LmId is { } id ? new MessageDto(id, r.ConversationId, r.LmSeq, r.LmSenderId, r.LmKind!, r.LmText, r.LmClientMessageId, r.LmCreatedAt, r.LmDeletedAt) : null,
+            r.LastMessageIn(r.ConversationId),
             r.UnreadCount, presence.IsOnline(r.PatientId)))];
     }
 
@@ -164,7 +164,7 @@ public sealed class CareService(
 
     private sealed record AssignmentRow(Guid Id, Guid NurseId, Guid ConversationId, DateTimeOffset AssignedAt);
 
-    private sealed class PatientRow
+    private sealed class PatientRow : LastMessageRow
     {
         public Guid PatientId { get; init; }
 
@@ -175,21 +175,5 @@ public sealed class CareService(
         public DateTimeOffset AssignedAt { get; init; }
 
         public long UnreadCount { get; init; }
-
-        public Guid? LmId { get; init; }
-
-        public long LmSeq { get; init; }
-
-        public Guid? LmSenderId { get; init; }
-
-        public string? LmKind { get; init; }
-
-        public string? LmText { get; init; }
-
-        public string? LmClientMessageId { get; init; }
-
-        public DateTimeOffset LmCreatedAt { get; init; }
-
-        public DateTimeOffset? LmDeletedAt { get; init; }
     }
 }

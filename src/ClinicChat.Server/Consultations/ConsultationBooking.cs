@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClinicChat.Audit;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 using ClinicChat.Payments;

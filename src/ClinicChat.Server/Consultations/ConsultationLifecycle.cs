@@ -1,3 +1,4 @@
+using ClinicChat.Audit;
 using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
 using ClinicChat.Payments;

@@ -24,16 +24,23 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
         else 0 end
         """;
 
-    private const string ConversationColumns = $"""
-        c.id, c.kind, c.status, c.last_seq, c.last_activity_at, co.id as consultation_id,
-        coalesce({UnreadExpression}, 0) as unread_count,
+    /// <summary>The last message of conversation <c>c</c> (join <see cref="LastMessageJoin"/>), read into a <see cref="LastMessageRow"/>.</summary>
+    public const string LastMessageColumns = """
         lm.id as lm_id, lm.seq as lm_seq, lm.sender_id as lm_sender_id, lm.kind as lm_kind, lm.text as lm_text,
         lm.client_message_id as lm_client_message_id, lm.created_at as lm_created_at, lm.deleted_at as lm_deleted_at
         """;
 
-    private const string ConversationJoins = """
+    public const string LastMessageJoin = "left join messages lm on lm.conversation_id = c.id and lm.seq = c.last_seq";
+
+    private const string ConversationColumns = $"""
+        c.id, c.kind, c.status, c.last_seq, c.last_activity_at, co.id as consultation_id,
+        coalesce({UnreadExpression}, 0) as unread_count,
+        {LastMessageColumns}
+        """;
+
+    private const string ConversationJoins = $"""
         left join consultations co on co.conversation_id = c.id
-        left join messages lm on lm.conversation_id = c.id and lm.seq = c.last_seq
+        {LastMessageJoin}
         """;
 
     private const string MemberColumns = """
@@ -117,7 +124,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
 
     public sealed record AccessRow(string Kind, string Status, long LastSeq);
 
-    internal sealed class ConversationRow
+    internal sealed class ConversationRow : LastMessageRow
     {
         public Guid Id { get; init; }
 
@@ -133,28 +140,8 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
 
         public long UnreadCount { get; init; }
 
-        public Guid? LmId { get; init; }
-
-        public long LmSeq { get; init; }
-
-        public Guid? LmSenderId { get; init; }
-
-        public string? LmKind { get; init; }
-
-        public string? LmText { get; init; }
-
-        public string? LmClientMessageId { get; init; }
-
-        public DateTimeOffset LmCreatedAt { get; init; }
-
-        public DateTimeOffset? LmDeletedAt { get; init; }
-
-        public MessageDto? LastMessage => LmId is { } id
-            ? new MessageDto(id, Id, LmSeq, LmSenderId, LmKind!, LmText, LmClientMessageId, LmCreatedAt, LmDeletedAt)
-            : null;
-
         public ConversationDto ToDto(IReadOnlyList<MemberDto> members) =>
-            new(Id, Kind, Status, members, LastSeq, LastMessage, UnreadCount, ConsultationId);
+            new(Id, Kind, Status, members, LastSeq, LastMessageIn(Id), UnreadCount, ConsultationId);
     }
 
     internal sealed class MemberRow
@@ -173,4 +160,28 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
 
         public MemberDto ToDto() => new(UserId, DisplayName, Role, LastReadSeq, LastDeliveredSeq);
     }
+}
+
+/// <summary>A row that selected <see cref="ConversationQueries.LastMessageColumns"/>; null fields mean no message yet.</summary>
+public abstract class LastMessageRow
+{
+    public Guid? LmId { get; init; }
+
+    public long LmSeq { get; init; }
+
+    public Guid? LmSenderId { get; init; }
+
+    public string? LmKind { get; init; }
+
+    public string? LmText { get; init; }
+
+    public string? LmClientMessageId { get; init; }
+
+    public DateTimeOffset LmCreatedAt { get; init; }
+
+    public DateTimeOffset? LmDeletedAt { get; init; }
+
+    public MessageDto? LastMessageIn(Guid conversationId) => LmId is { } id
+        ? new MessageDto(id, conversationId, LmSeq, LmSenderId, LmKind!, LmText, LmClientMessageId, LmCreatedAt, LmDeletedAt)
+        : null;
 }

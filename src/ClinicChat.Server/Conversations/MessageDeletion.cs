@@ -1,3 +1,4 @@
+using ClinicChat.Audit;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
 using Dapper;

@@ -1,3 +1,4 @@
+using ClinicChat.Audit;
 using ClinicChat.Infrastructure;
 using Dapper;
 using Npgsql;

@@ -33,11 +33,28 @@ public sealed class MidtransOptions
     public Uri ApiBase => new((string.IsNullOrWhiteSpace(ApiBaseUrl) ? (IsProduction ? ProductionApiBaseUrl : SandboxApiBaseUrl) : ApiBaseUrl).TrimEnd('/') + "/");
 }
 
-internal sealed class MidtransOptionsValidator : IValidateOptions<MidtransOptions>
+internal sealed class MidtransOptionsValidator(IHostEnvironment environment, IConfiguration configuration) : IValidateOptions<MidtransOptions>
 {
+    /// <summary>Lets a Production server run the simulated gateway anyway (a demo or a load test, never real money).</summary>
+    public const string AllowSimulatorKey = "Payments:AllowSimulator";
+
     public ValidateOptionsResult Validate(string? name, MidtransOptions options)
     {
         var failures = new List<string>();
+
+        // The simulator's checkout pages are anonymous: anyone who knows an order id can approve its payment.
+        // Validated on start, before the database is touched, so a misconfigured server refuses at once.
+        var setting = configuration[AllowSimulatorKey];
+        var allowSimulator = false;
+        if (!string.IsNullOrWhiteSpace(setting) && !bool.TryParse(setting, out allowSimulator))
+        {
+            failures.Add($"{AllowSimulatorKey} must be true or false.");
+        }
+        else if (!options.Enabled && environment.IsProduction() && !allowSimulator)
+        {
+            failures.Add("no Midtrans server key is set in Production, and the simulated gateway lets anyone with an order id approve a payment. "
+                + "Set Payments__Midtrans__ServerKey, or Payments__AllowSimulator=true to run the simulator anyway.");
+        }
         foreach (var (key, value) in new[] { ("SnapBaseUrl", options.SnapBaseUrl), ("ApiBaseUrl", options.ApiBaseUrl) })
         {
             if (!string.IsNullOrWhiteSpace(value)

@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Audit;
 using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
@@ -18,9 +19,10 @@ public sealed partial class SupportDesk(
     ChatNotifier notifier,
     IPresence presence,
     SupportRoomReader reader,
+    SendRateLimiter rateLimiter,
     AuditLog audit,
     TimeProvider time,
-    ILogger<SupportDesk> logger) : IMessageSentObserver
+    ILogger<SupportDesk> logger) : IMessageSentObserver, IUserDisabledObserver
 {
     public const string ClosedText = "This support chat was closed. Send a new message to start a new one.";
 
@@ -33,11 +35,11 @@ public sealed partial class SupportDesk(
     // sends; hash collisions only make two users wait for each other briefly.
     private const int UserLockNamespace = 730_155_006;
 
+    private const string RoomStateSelect = "select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms";
+
     public abstract record Outcome;
 
     public sealed record Done(SupportRoomDto Room, bool Created) : Outcome;
-
-    public sealed record Sent(MessageDto Message, bool Created) : Outcome;
 
     public sealed record NotFound : Outcome;
 
@@ -70,9 +72,27 @@ public sealed partial class SupportDesk(
     /// <summary>
     /// A user's message to the desk: goes into their open room, or opens a fresh one when the last was closed.
     /// Idempotent per clientMessageId across all of the user's support rooms, so a retry after a close does
-    /// not post twice.
+    /// not post twice. The chat core's text rules and send rate limit apply, so refusals read as on any send.
     /// </summary>
-    public async Task<Sent> SendAsync(Guid userId, string clientMessageId, string text, CancellationToken cancellationToken)
+    public async Task<Outcome<SendResult>> SendAsync(Guid userId, string? clientMessageId, string? text, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var body = MessageRules.ValidateText(text, errors);
+        MessageRules.ValidateClientMessageId(clientMessageId, errors);
+        if (errors.Any)
+        {
+            return ChatFailure.Invalid(errors);
+        }
+
+        if (rateLimiter.TryAdmit(userId) is { } refused)
+        {
+            return refused;
+        }
+
+        return await AppendAsync(userId, clientMessageId!, body!, cancellationToken);
+    }
+
+    private async Task<SendResult> AppendAsync(Guid userId, string clientMessageId, string text, CancellationToken cancellationToken)
     {
         MessageDto message;
         Guid roomId;
@@ -92,7 +112,7 @@ public sealed partial class SupportDesk(
             if (original is not null)
             {
                 await transaction.CommitAsync(cancellationToken);
-                return new Sent(original, Created: false);
+                return new SendResult(original, Created: false);
             }
 
             (roomId, created) = await EnsureOpenRoomAsync(connection, transaction, userId, cancellationToken);
@@ -107,7 +127,7 @@ public sealed partial class SupportDesk(
 
         await notifier.MessageCreatedAsync(message);
         await PublishAsync([roomId], assigned, cancellationToken);
-        return new Sent(message, Created: true);
+        return new SendResult(message, Created: true);
     }
 
     /// <summary>Manual (re-)assignment by an admin; the previous assignee leaves the room's members.</summary>
@@ -117,9 +137,7 @@ public sealed partial class SupportDesk(
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await LockAssignmentsAsync(connection, transaction, cancellationToken);
-            var room = await connection.QuerySingleOrDefaultAsync<RoomState>(new CommandDefinition(
-                "select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms where conversation_id = @Id for update",
-                new { Id = roomId }, transaction, cancellationToken: cancellationToken));
+            var room = await LockRoomAsync(connection, transaction, roomId, cancellationToken);
             if (room is null)
             {
                 return new NotFound();
@@ -163,9 +181,7 @@ public sealed partial class SupportDesk(
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            var room = await connection.QuerySingleOrDefaultAsync<RoomState>(new CommandDefinition(
-                "select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms where conversation_id = @Id for update",
-                new { Id = roomId }, transaction, cancellationToken: cancellationToken));
+            var room = await LockRoomAsync(connection, transaction, roomId, cancellationToken);
             if (room is null)
             {
                 return new NotFound();
@@ -215,6 +231,40 @@ public sealed partial class SupportDesk(
         {
             LogDrainFailed(e, adminId);
         }
+    }
+
+    /// <summary>
+    /// Hook for Accounts: a disabled admin's open rooms go back to the queue and are assigned again at once
+    /// (the disabled admin is no longer a candidate), so no user waits on someone who cannot answer.
+    /// </summary>
+    public async Task OnUserDisabledAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        Guid[] released;
+        IReadOnlyList<Assignment> assigned;
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await LockAssignmentsAsync(connection, transaction, cancellationToken);
+            released = [.. await connection.QueryAsync<Guid>(new CommandDefinition(
+                """
+                update support_rooms set assigned_admin_id = null, assigned_at = null
+                where assigned_admin_id = @UserId and closed_at is null
+                returning conversation_id
+                """, new { UserId = userId }, transaction, cancellationToken: cancellationToken))];
+            if (released.Length == 0)
+            {
+                return;
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "delete from conversation_members where conversation_id = any(@Ids) and user_id = @UserId",
+                new { Ids = released, UserId = userId }, transaction, cancellationToken: cancellationToken));
+            assigned = await AssignWaitingAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        LogReleased(released.Length, userId);
+        await PublishAsync(released, assigned, cancellationToken);
     }
 
     /// <summary>Assigns every waiting room to the online admins; returns the rooms assigned.</summary>
@@ -278,8 +328,8 @@ public sealed partial class SupportDesk(
         }
 
         var waiting = await connection.QueryAsync<RoomState>(new CommandDefinition(
-            """
-            select conversation_id as id, user_id, assigned_admin_id, closed_at from support_rooms
+            $"""
+            {RoomStateSelect}
             where closed_at is null and assigned_admin_id is null
             order by opened_at, conversation_id
             """, null, transaction, cancellationToken: cancellationToken));
@@ -330,6 +380,10 @@ public sealed partial class SupportDesk(
         await conversations.AddMembersAsync(connection, transaction, roomId, [adminId], cancellationToken);
         return true;
     }
+
+    private static Task<RoomState?> LockRoomAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid roomId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<RoomState>(new CommandDefinition(
+            $"{RoomStateSelect} where conversation_id = @Id for update", new { Id = roomId }, transaction, cancellationToken: cancellationToken));
 
     private static Task LockAssignmentsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
@@ -427,6 +481,9 @@ public sealed partial class SupportDesk(
 
         public long LastAssignmentNo { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RoomCount} support room(s) of disabled admin {AdminId} went back to the queue")]
+    private partial void LogReleased(int roomCount, Guid adminId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not drain the support queue when admin {AdminId} came online")]
     private partial void LogDrainFailed(Exception exception, Guid adminId);

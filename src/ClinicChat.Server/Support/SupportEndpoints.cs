@@ -8,8 +8,6 @@ namespace ClinicChat.Support;
 
 public static class SupportEndpoints
 {
-    public const int MaxTextLength = 5000;
-    public const int MaxClientMessageIdLength = 100;
     public const int MaxNoteLength = 2000;
 
     public static WebApplicationBuilder AddSupport(this WebApplicationBuilder builder)
@@ -17,6 +15,7 @@ public static class SupportEndpoints
         builder.Services.AddSingleton<SupportRoomReader>();
         builder.Services.AddSingleton<SupportDesk>();
         builder.Services.AddSingleton<IMessageSentObserver>(services => services.GetRequiredService<SupportDesk>());
+        builder.Services.AddSingleton<IUserDisabledObserver>(services => services.GetRequiredService<SupportDesk>());
         builder.Services.AddSingleton<SupportStats>();
         return builder;
     }
@@ -44,41 +43,11 @@ public static class SupportEndpoints
         group.MapGet("/room", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
             await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : Problems.NotFound("Support room"));
 
-        group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ValidationProblem, ProblemHttpResult>> (
-            SupportMessageRequest request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
-        {
-            if (user.IsAdmin())
-            {
-                return AdminsRunTheDesk();
-            }
-
-            var errors = new FieldErrors();
-            var clientMessageId = request.ClientMessageId?.Trim() ?? "";
-            if (clientMessageId.Length is 0 or > MaxClientMessageIdLength)
-            {
-                errors.Add("clientMessageId", $"clientMessageId is required: 1 to {MaxClientMessageIdLength} characters.");
-            }
-
-            var text = request.Text?.Trim() ?? "";
-            if (text.Length is 0 or > MaxTextLength)
-            {
-                errors.Add("text", $"Text is required: 1 to {MaxTextLength} characters after trimming.");
-            }
-            else if (text.Any(c => char.IsControl(c) && c is not '\n' and not '\t'))
-            {
-                errors.Add("text", "Text may not contain control characters other than newline and tab.");
-            }
-
-            if (errors.Any)
-            {
-                return errors.ToProblem();
-            }
-
-            var sent = await desk.SendAsync(user.UserId(), clientMessageId, text, ct);
-            return sent.Created
-                ? TypedResults.Created($"/api/v1/conversations/{sent.Message.ConversationId}/messages", sent.Message)
-                : TypedResults.Ok(sent.Message);
-        });
+        group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
+            SupportMessageRequest request, ClaimsPrincipal user, SupportDesk desk, HttpContext http, CancellationToken ct) =>
+            user.IsAdmin()
+                ? AdminsRunTheDesk()
+                : ConversationEndpoints.ToSendResult(await desk.SendAsync(user.UserId(), request.ClientMessageId, request.Text, ct), http));
 
         // Readable by any admin and by the room's own user; anyone else gets 404 so that room ids leak nothing.
         group.MapGet("/rooms/{id:guid}", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (

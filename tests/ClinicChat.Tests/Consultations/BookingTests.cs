@@ -75,7 +75,7 @@ public sealed class BookingTests(ConsultationApp app) : IClassFixture<Consultati
     public async Task UnknownOrMissingDoctorIsRejectedNamingDoctorId()
     {
         var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateUserAsync("nurse");
+        var nurse = await app.CreateStaffAsync("nurse");
 
         var unknown = await TryBookAsync(patient, new { doctorId = Guid.NewGuid() });
         var missing = await TryBookAsync(patient, new { startAt = app.Clock.GetUtcNow() });

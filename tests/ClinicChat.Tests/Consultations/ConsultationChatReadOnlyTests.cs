@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using ClinicChat.Tests.Infrastructure;
+using ClinicChat.Tests.Realtime;
 
 namespace ClinicChat.Tests.Consultations;
 
@@ -39,13 +40,13 @@ public sealed class ConsultationChatReadOnlyTests(ConsultationApp app) : IClassF
         var doctor = await app.CreateDoctorAsync();
         var patient = await app.RegisterPatientAsync();
         var active = await app.ActiveConsultationAsync(patient, doctor);
-        await using var hub = await ConsultationHubClient.ConnectAsync(app.BaseAddress, doctor.AccessToken);
+        await using var hub = await app.ConnectHubAsync(doctor);
         await hub.InvokeAsync("SendMessage", active.ConversationId, Guid.NewGuid().ToString(), "Ada keluhan apa?");
 
         app.Clock.Advance(ConsultationApp.Duration);
         await app.RunDueAsync();
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var refused = await Assert.ThrowsAsync<HubInvocationException>(() =>
             hub.InvokeAsync("SendMessage", active.ConversationId, Guid.NewGuid().ToString(), "Halo?"));
         Assert.Contains("completed", refused.Message, StringComparison.Ordinal);
     }

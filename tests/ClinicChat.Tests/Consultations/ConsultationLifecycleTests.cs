@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using ClinicChat.Tests.Infrastructure;
+using ClinicChat.Tests.Realtime;
 
 namespace ClinicChat.Tests.Consultations;
 
@@ -13,8 +15,8 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var ct = TestContext.Current.CancellationToken;
         var doctor = await app.CreateDoctorAsync(fee: 150_000);
         var patient = await app.RegisterPatientAsync();
-        await using var doctorHub = await ConsultationHubClient.ConnectAsync(app.BaseAddress, doctor.AccessToken);
-        await using var patientHub = await ConsultationHubClient.ConnectAsync(app.BaseAddress, patient.AccessToken);
+        await using var doctorHub = await app.ConnectHubAsync(doctor);
+        await using var patientHub = await app.ConnectHubAsync(patient);
 
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
         Assert.Equal("awaiting_payment", booked.Status);
@@ -36,10 +38,10 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var approve = await app.SimulatorAsync(booked.Payment.OrderId, "approve");
         Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
 
-        var requested = await doctorHub.WaitForAsync("consultationRequested", e => e.GetProperty("id").GetGuid() == booked.Id);
+        var requested = await doctorHub.NextMatchingAsync<JsonElement>("consultationRequested", e => e.GetProperty("id").GetGuid() == booked.Id);
         Assert.Equal("paid", requested.GetProperty("status").GetString());
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, requested.GetProperty("payment").GetProperty("redirectUrl").ValueKind);
-        await patientHub.WaitForAsync("consultationUpdated", e => e.GetProperty("status").GetString() == "paid");
+        Assert.Equal(JsonValueKind.Null, requested.GetProperty("payment").GetProperty("redirectUrl").ValueKind);
+        await patientHub.NextMatchingAsync<JsonElement>("consultationUpdated", e => e.GetProperty("status").GetString() == "paid");
         var paid = await ConsultationApp.GetAsync(patient, booked.Id);
         Assert.Equal("paid", paid.Status);
         Assert.Equal("paid", paid.Payment!.Status);
@@ -58,23 +60,23 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         Assert.Equal(acceptedAt + ConsultationApp.Duration, active.EndsAt);
         Assert.Equal(1800, active.RemainingSeconds);
         Assert.Equal("open", await app.ConversationStatusAsync(active.ConversationId!.Value));
-        await patientHub.WaitForAsync("consultationUpdated", e => e.GetProperty("status").GetString() == "active");
-        await doctorHub.WaitForAsync("consultationUpdated", e => e.GetProperty("status").GetString() == "active");
+        await patientHub.NextMatchingAsync<JsonElement>("consultationUpdated", e => e.GetProperty("status").GetString() == "active");
+        await doctorHub.NextMatchingAsync<JsonElement>("consultationUpdated", e => e.GetProperty("status").GetString() == "active");
 
         app.Clock.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(1200, (await ConsultationApp.GetAsync(patient, booked.Id)).RemainingSeconds);
 
         // The background scheduler runs on the fake clock's timer: no direct call, no sleep.
         app.Clock.Advance(TimeSpan.FromMinutes(15));
-        var patientWarning = await patientHub.WaitForAsync("consultationExpiring");
+        var patientWarning = await patientHub.NextAsync<JsonElement>("consultationExpiring");
         Assert.Equal(booked.Id, patientWarning.GetProperty("id").GetGuid());
         Assert.Equal(300, patientWarning.GetProperty("remainingSeconds").GetInt64());
-        await doctorHub.WaitForAsync("consultationExpiring");
+        await doctorHub.NextAsync<JsonElement>("consultationExpiring");
         Assert.Contains("This consultation ends in 5 minutes.", await app.SystemMessagesAsync(active.ConversationId.Value));
 
         app.Clock.Advance(TimeSpan.FromMinutes(5));
-        await patientHub.WaitForAsync("consultationUpdated", e => e.GetProperty("status").GetString() == "completed");
-        await doctorHub.WaitForAsync("consultationUpdated", e => e.GetProperty("status").GetString() == "completed");
+        await patientHub.NextMatchingAsync<JsonElement>("consultationUpdated", e => e.GetProperty("status").GetString() == "completed");
+        await doctorHub.NextMatchingAsync<JsonElement>("consultationUpdated", e => e.GetProperty("status").GetString() == "completed");
         var completed = await ConsultationApp.GetAsync(await app.FreshAsync(doctor), booked.Id);
         Assert.Equal("completed", completed.Status);
         Assert.Equal(0, completed.RemainingSeconds);
@@ -203,8 +205,8 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var otherDoctor = await app.CreateDoctorAsync();
         var patient = await app.RegisterPatientAsync();
         var stranger = await app.RegisterPatientAsync();
-        var nurse = await app.CreateUserAsync("nurse");
-        var admin = await app.FreshAdminAsync();
+        var nurse = await app.CreateStaffAsync("nurse");
+        var admin = await app.AdminAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
         await (await app.SimulatorAsync(booked.Payment!.OrderId, "approve")).EnsureSuccessAsync();
 

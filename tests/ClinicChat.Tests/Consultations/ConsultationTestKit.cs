@@ -42,22 +42,11 @@ public class ConsultationApp : ClinicChatApp
     /// </summary>
     public Task<TestUser> FreshAsync(TestUser user) => LoginAsync(user.Email, user.Password);
 
-    public Task<TestUser> FreshAdminAsync() => LoginAsync(AdminEmail, AdminPassword);
-
-    public async Task<TestUser> CreateUserAsync(string role, string? name = null)
-    {
-        var admin = await FreshAdminAsync();
-        var email = $"{role}-{Guid.NewGuid():N}@example.com";
-        var password = $"{role}-password-1";
-        await (await admin.Http.PostAsJsonAsync("/api/v1/admin/users", new { email, password, displayName = name ?? $"Test {role}", role })).EnsureSuccessAsync();
-        return await LoginAsync(email, password);
-    }
-
     /// <summary>A doctor with a fee, working every day 00:00-23:59 unless a schedule is given.</summary>
     public async Task<TestUser> CreateDoctorAsync(long fee = 150_000, object[]? schedule = null, string? name = null)
     {
-        var doctor = await CreateUserAsync("doctor", name ?? "dr. Uji");
-        var admin = await FreshAdminAsync();
+        var doctor = await CreateStaffAsync("doctor", name ?? "dr. Uji");
+        var admin = await AdminAsync();
         (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/profile", new { specialty = "GP", fee, bio = "" })).EnsureSuccessStatusCode();
         schedule ??= [.. Enum.GetNames<DayOfWeek>().Select(d => new { dayOfWeek = d, start = "00:00", end = "23:59" })];
         await (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/schedule", schedule)).EnsureSuccessAsync();

@@ -15,7 +15,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task ARestSendIsStoredWithTheNextSeqAndAnswers201()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
 
         var response = await patient.PostMessageAsync(conversation, "  Selamat pagi, Bidan  ", "c-1");
 
@@ -34,7 +34,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task ARetryWithTheSameClientMessageIdReturnsTheOriginalWith200AndStoresNothing()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
         var first = await patient.SendAsync(conversation, "Demam sejak kemarin", "retry-1");
 
         var retry = await patient.PostMessageAsync(conversation, "Demam sejak kemarin", "retry-1");
@@ -47,7 +47,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task IdenticalRetriesSentConcurrentlyStoreOneMessageAndBurnNoSeq()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => patient.PostMessageAsync(conversation, "Lost response", "lost-1")));
 
@@ -61,7 +61,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task RetriesRacingThroughTwoServerInstancesStoreOneMessageWithoutAGap()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
 
         // A second sender with its own locks behaves like another server instance: only PostgreSQL arbitrates.
         var here = app.Services.GetRequiredService<MessageSender>();
@@ -84,7 +84,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task TheSameClientMessageIdInAnotherConversationCreatesANewMessage()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         var other = await app.CreateCareChatAsync(patient, await app.CreateStaffAsync("nurse"));
         var first = await patient.SendAsync(conversation, "Halo", "same-id");
 
@@ -113,7 +113,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [MemberData(nameof(InvalidSends))]
     public async Task InvalidSendsAnswer400NamingTheFieldAndStoreNothing(string? text, string? clientMessageId, string field)
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
 
         var response = await patient.Http.PostAsJsonAsync($"/api/v1/conversations/{conversation}/messages", new { clientMessageId, text }, Ct);
 
@@ -126,7 +126,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task FiveThousandCharactersNewlinesAndTabsAreAccepted()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
 
         var longest = await patient.SendAsync(conversation, new string('a', 5000));
         var lines = await patient.SendAsync(conversation, "baris satu\r\nbaris\tdua");
@@ -138,7 +138,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task HistoryPagesBySeqOldestToNewestWithHasMore()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
         for (var i = 1; i <= 7; i++)
         {
             await patient.SendAsync(conversation, $"m{i}");
@@ -168,7 +168,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task HistoryRefusesALimitAbove100()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
 
         var response = await patient.Http.GetAsync($"/api/v1/conversations/{conversation}/messages?limit=101", Ct);
 
@@ -179,7 +179,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task ReadingClinicalHistoryIsAuditedWithoutBodies()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await patient.SendAsync(conversation, "rahasia medis");
 
         await nurse.HistoryAsync(conversation);
@@ -209,7 +209,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task ARetryOfAMessageStoredBeforeTheConversationClosedStillReturnsTheOriginal()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
         var original = await patient.SendAsync(conversation, "sebelum ditutup", "before-close");
         await SetStatusAsync(conversation, ConversationStatuses.ReadOnly);
 
@@ -270,13 +270,6 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
         var response = await patient.Http.GetAsync($"/api/v1/conversations/{Guid.NewGuid()}", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-    }
-
-    private async Task<(TestUser Patient, TestUser Nurse, Guid Conversation)> CarePairAsync()
-    {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        return (patient, nurse, await app.CreateCareChatAsync(patient, nurse));
     }
 
     private async Task SetStatusAsync(Guid conversation, string status)

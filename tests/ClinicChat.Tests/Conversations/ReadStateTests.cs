@@ -14,7 +14,7 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task UnreadCountsOnlyOthersLiveMessagesAboveTheWatermark()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         var m1 = await nurse.SendAsync(conversation, "satu");
         await nurse.SendAsync(conversation, "dua");
         var m3 = await nurse.SendAsync(conversation, "tiga");
@@ -67,7 +67,7 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task MarkingReadNeedsExactlyOneOfUpToSeqOrMessageIds()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
 
         var neither = await patient.Http.PostAsJsonAsync($"/api/v1/conversations/{conversation}/read", new { }, Ct);
         var both = await patient.Http.PostAsJsonAsync($"/api/v1/conversations/{conversation}/read", new { upToSeq = 1, messageIds = new[] { Guid.NewGuid() } }, Ct);
@@ -82,7 +82,7 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task DeliveryAcksMoveForwardAndTellTheSenderOverRestToo()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var patientHub = await app.ConnectHubAsync(patient);
         var sent = await patient.SendAsync(conversation, "terkirim?");
 
@@ -99,7 +99,7 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task TheSenderDeletesWithinFifteenMinutesAndOthersSeeATombstone()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
         var message = await patient.SendAsync(conversation, "salah kirim obatnya");
@@ -130,8 +130,8 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
     [Fact]
     public async Task SearchFindsWordsOnlyInMyOwnConversationsBestMatchFirst()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
-        var (stranger, strangerNurse, strangerConversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
+        var (stranger, strangerNurse, strangerConversation) = await app.CarePairAsync();
         await nurse.SendAsync(conversation, "Minum paracetamol setelah makan");
         await patient.SendAsync(conversation, "Paracetamol paracetamol sudah habis");
         await patient.SendAsync(conversation, "Terima kasih");
@@ -164,12 +164,5 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
         var response = await user.Http.PostAsJsonAsync($"/api/v1/conversations/{conversation}/read", body, Ct);
         await response.EnsureSuccessAsync();
         return (await response.Content.ReadFromJsonAsync<ReadStateDto>(Ct))!;
-    }
-
-    private async Task<(TestUser Patient, TestUser Nurse, Guid Conversation)> CarePairAsync()
-    {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        return (patient, nurse, await app.CreateCareChatAsync(patient, nurse));
     }
 }

@@ -176,7 +176,7 @@ public sealed class DoctorProfileTests(ClinicChatApp app) : IClassFixture<Clinic
         var doctor = await app.CreateStaffAsync("doctor");
         var admin = await app.AdminAsync();
 
-        (await admin.Http.PostAsync($"/api/v1/admin/users/{doctor.Id}/disable", null, Ct)).EnsureSuccessStatusCode();
+        await app.DisableAsync(doctor);
 
         var doctors = await admin.Http.GetFromJsonAsync<List<DoctorResponse>>("/api/v1/doctors", Ct);
         Assert.DoesNotContain(doctors!, d => d.Id == doctor.Id);
@@ -188,7 +188,7 @@ public sealed class DoctorProfileTests(ClinicChatApp app) : IClassFixture<Clinic
     {
         var doctor = await app.CreateStaffAsync("doctor");
         var admin = await app.AdminAsync();
-        (await admin.Http.PostAsync($"/api/v1/admin/users/{doctor.Id}/disable", null, Ct)).EnsureSuccessStatusCode();
+        await app.DisableAsync(doctor);
 
         await (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/profile", Profile(), Ct)).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/schedule", WeekdayMornings, Ct)).AssertProblemAsync(HttpStatusCode.NotFound);

@@ -135,6 +135,14 @@ public class ClinicChatApp : WebApplicationFactory<Program>, IAsyncLifetime
         return await LoginAsync(email, password);
     }
 
+    /// <summary>Disables the account through the admin API, as the bootstrap admin.</summary>
+    public async Task DisableAsync(TestUser user)
+    {
+        var admin = await AdminAsync();
+        var response = await admin.Http.PostAsync($"/api/v1/admin/users/{user.Id}/disable", null);
+        await response.EnsureSuccessAsync();
+    }
+
     private async Task<TestUser> LoginAdminAsync()
     {
         _adminLoggedInAt = Clock.GetUtcNow();

@@ -33,6 +33,8 @@ public static class ServerProcess
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        // Production refuses the simulated gateway unless allowed; most start-up tests are about something else.
+        start.Environment["Payments__AllowSimulator"] = "true";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

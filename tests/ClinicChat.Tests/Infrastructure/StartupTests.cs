@@ -94,6 +94,59 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task ProductionWithoutAMidtransKeyRefusesTheSimulatorBeforeTouchingTheDatabase()
+    {
+        var result = await ServerProcess.RunAsync([], new()
+        {
+            ["CLINICCHAT_DATABASE"] = Unreachable(ClosedPort()),
+            ["Payments__AllowSimulator"] = "",
+        }, Ct);
+
+        AssertOneCleanLine(result, "no Midtrans server key is set in Production");
+        Assert.Contains("Payments__AllowSimulator=true", result.StandardError, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string, string> SimulatorAllowed => new()
+    {
+        { "Production", "Payments__AllowSimulator", "true" },
+        { "Production", "Payments__Midtrans__ServerKey", "Mid-server-test-key" },
+        { "Development", "Payments__AllowSimulator", "" },
+        { "Testing", "Payments__AllowSimulator", "" },
+    };
+
+    /// <summary>Past the payments check, the next thing start-up does is reach the (here unreachable) database.</summary>
+    [Theory]
+    [MemberData(nameof(SimulatorAllowed))]
+    public async Task TheSimulatorRunsOutsideProductionOrWhenExplicitlyAllowed(string environment, string key, string value)
+    {
+        var port = ClosedPort();
+
+        var result = await ServerProcess.RunAsync([], new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+            ["CLINICCHAT_DATABASE"] = Unreachable(port),
+            ["Payments__AllowSimulator"] = "",
+            [key] = value,
+        }, Ct);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"clinicchat: Cannot reach PostgreSQL at 127.0.0.1:{port}", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Midtrans", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAllowSimulatorValueThatIsNotABooleanIsAOneLineError()
+    {
+        var result = await ServerProcess.RunAsync([], new()
+        {
+            ["CLINICCHAT_DATABASE"] = Unreachable(ClosedPort()),
+            ["Payments__AllowSimulator"] = "yes",
+        }, Ct);
+
+        AssertOneCleanLine(result, "Payments:AllowSimulator must be true or false.");
+    }
+
+    [Fact]
     public async Task AddressAlreadyInUseIsAOneLineError()
     {
         var occupied = new TcpListener(IPAddress.Loopback, 0);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using ClinicChat.Tests.Consultations;
 using ClinicChat.Tests.Infrastructure;
+using ClinicChat.Tests.Realtime;
 using Dapper;
 
 namespace ClinicChat.Tests.Payments;
@@ -52,7 +54,7 @@ public sealed class MidtransWebhookTests(MidtransApp app) : IClassFixture<Midtra
     {
         var (booked, patient, doctor) = await BookAsync();
         var orderId = booked.Payment!.OrderId;
-        await using var doctorHub = await ConsultationHubClient.ConnectAsync(app.BaseAddress, doctor.AccessToken);
+        await using var doctorHub = await app.ConnectHubAsync(doctor);
         Midtrans.SetStatus(orderId, "settlement");
         var body = Midtrans.NotificationJson(orderId, "settlement", "accept", FakeMidtrans.Amount(150_000));
 
@@ -64,7 +66,7 @@ public sealed class MidtransWebhookTests(MidtransApp app) : IClassFixture<Midtra
         var paid = await ConsultationApp.GetAsync(patient, booked.Id);
         Assert.Equal("paid", paid.Status);
         Assert.Equal("paid", paid.Payment!.Status);
-        await doctorHub.WaitForAsync("consultationRequested", e => e.GetProperty("id").GetGuid() == booked.Id);
+        await doctorHub.NextMatchingAsync<JsonElement>("consultationRequested", e => e.GetProperty("id").GetGuid() == booked.Id);
         await using var db = app.OpenDatabase();
         Assert.Equal(1, await db.ExecuteScalarAsync<int>(
             "select count(*) from conversations c join conversation_members m on m.conversation_id = c.id where c.id = @Id", new { Id = paid.ConversationId }) / 2);

@@ -47,7 +47,9 @@ public sealed class PaymentUnitTests
         Assert.Contains("WarningBefore", consultations.Validate(null, new ConsultationOptions { WarningBefore = TimeSpan.FromMinutes(30) }).FailureMessage, StringComparison.Ordinal);
         Assert.Contains("AcceptTimeout", consultations.Validate(null, new ConsultationOptions { AcceptTimeout = TimeSpan.Zero }).FailureMessage, StringComparison.Ordinal);
 
-        var midtrans = new MidtransOptionsValidator();
+        var midtrans = new MidtransOptionsValidator(
+            new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Testing" },
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Assert.True(midtrans.Validate(null, new MidtransOptions()).Succeeded);
         Assert.False(midtrans.Validate(null, new MidtransOptions { ApiBaseUrl = "not a url" }).Succeeded);
         var sandboxKeyInProduction = midtrans.Validate(null, new MidtransOptions { ServerKey = "SB-Mid-server-secret", IsProduction = true });

@@ -12,7 +12,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task TwoClientsChatOverTheHubWithReceiptsAndUnreadCounts()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var patientHub = await app.ConnectHubAsync(patient);
         await using var nurseHub = await app.ConnectHubAsync(nurse, tokenInQuery: true);
         var subscribed = await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
@@ -45,7 +45,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task UnreadChangedReachesAConnectionThatIsNotSubscribed()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var nurseHub = await app.ConnectHubAsync(nurse);
 
         await patient.SendAsync(conversation, "Halo");
@@ -57,7 +57,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task AHubRetryWithTheSameClientMessageIdReturnsTheOriginalAndPublishesOnce()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var patientHub = await app.ConnectHubAsync(patient);
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
@@ -83,7 +83,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [InlineData(null, "text")]
     public async Task InvalidHubSendsFailWithAClearMessageAndStoreNothing(string? text, string field)
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
         await using var hub = await app.ConnectHubAsync(patient);
 
         var error = await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync<MessageDto>("SendMessage", conversation, "v-1", text));
@@ -152,7 +152,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task AClientThatDroppedCatchesUpWithSyncWithoutGapOrDuplicate()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         var nurseHub = await app.ConnectHubAsync(nurse);
         await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
         await patient.SendAsync(conversation, "sebelum putus");
@@ -187,7 +187,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task TypingIsBroadcastToOthersAndExpiresByItself()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var patientHub = await app.ConnectHubAsync(patient);
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
@@ -211,7 +211,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task AnExplicitStopOrADisconnectEndsTyping()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         var patientHub = await app.ConnectHubAsync(patient);
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
@@ -230,7 +230,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task PresenceIsPerUserAcrossConnectionsAndGoesToConversationPartners()
     {
-        var (patient, nurse, _) = await CarePairAsync();
+        var (patient, nurse, _) = await app.CarePairAsync();
         var stranger = await app.RegisterPatientAsync();
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await using var strangerHub = await app.ConnectHubAsync(stranger);
@@ -250,7 +250,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task SubscribeReportsWhichMembersAreOnline()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await using var patientHub = await app.ConnectHubAsync(patient);
 
@@ -349,7 +349,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task MessageBodiesNeverReachTheLogs()
     {
-        var (patient, nurse, conversation) = await CarePairAsync();
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         await using var hub = await app.ConnectHubAsync(patient);
         await hub.InvokeAsync<MessageDto>("SendMessage", conversation, "log-1", "diagnosis-secret-7731");
         await nurse.SendAsync(conversation, "reply-secret-9924");
@@ -362,7 +362,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     [Fact]
     public async Task SyncAndHistoryAgreeAndSyncRefusesALimitAbove100()
     {
-        var (patient, _, conversation) = await CarePairAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
         for (var i = 0; i < 5; i++)
         {
             await patient.SendAsync(conversation, $"m{i}");
@@ -375,13 +375,6 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
 
         Assert.Equal(history, synced, new PageComparer());
         Assert.Contains("limit", error.Message, StringComparison.Ordinal);
-    }
-
-    private async Task<(TestUser Patient, TestUser Nurse, Guid Conversation)> CarePairAsync()
-    {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        return (patient, nurse, await app.CreateCareChatAsync(patient, nurse));
     }
 
     private sealed class PageComparer : IEqualityComparer<MessagePage>

@@ -28,8 +28,30 @@ public static class ChatTestKit
     public static Task<Guid> CreateCareChatAsync(this ClinicChatApp app, TestUser a, TestUser b) =>
         app.CreateConversationAsync(ConversationKinds.Care, ConversationStatuses.Open, a, b);
 
-    public static Task<HubClient> ConnectHubAsync(this ClinicChatApp app, TestUser user, bool tokenInQuery = false, string? origin = null) =>
-        HubClient.ConnectAsync(app.HubUrl(), user.AccessToken, tokenInQuery, origin, cancellationToken: Ct);
+    /// <summary>A new patient and nurse with an open care chat between them.</summary>
+    public static async Task<(TestUser Patient, TestUser Nurse, Guid Conversation)> CarePairAsync(this ClinicChatApp app)
+    {
+        var patient = await app.RegisterPatientAsync();
+        var nurse = await app.CreateStaffAsync("nurse");
+        return (patient, nurse, await app.CreateCareChatAsync(patient, nurse));
+    }
+
+    /// <summary>Connects and returns once the server has finished OnConnectedAsync, so the user is online and reachable.</summary>
+    public static async Task<HubClient> ConnectHubAsync(this ClinicChatApp app, TestUser user, bool tokenInQuery = false, string? origin = null)
+    {
+        var hub = await HubClient.ConnectAsync(app.HubUrl(), user.AccessToken, tokenInQuery, origin, cancellationToken: Ct);
+        try
+        {
+            await hub.WaitUntilServerReadyAsync();
+        }
+        catch
+        {
+            await hub.DisposeAsync();
+            throw;
+        }
+
+        return hub;
+    }
 
     public static Task<HttpResponseMessage> PostMessageAsync(this TestUser user, Guid conversationId, string? text, string? clientMessageId = null) =>
         user.Http.PostAsJsonAsync($"/api/v1/conversations/{conversationId}/messages",

@@ -178,6 +178,22 @@ public sealed class HubClient : IAsyncDisposable
 
     public Task InvokeAsync(string method, params object?[] arguments) => InvokeCoreAsync(method, arguments);
 
+    /// <summary>
+    /// Waits until the server has finished OnConnectedAsync (presence, group joins, the support queue drain). The
+    /// server starts dispatching invocations only after it, so the completion of any invocation is that barrier;
+    /// a method no hub has answers at once with an error, which is all this needs.
+    /// </summary>
+    public async Task WaitUntilServerReadyAsync()
+    {
+        try
+        {
+            await InvokeCoreAsync("__ready", []);
+        }
+        catch (HubInvocationException)
+        {
+        }
+    }
+
     /// <summary>Fire-and-forget invocation (no invocationId): the server sends no completion.</summary>
     public Task SendAsync(string method, params object?[] arguments) =>
         WriteAsync(new { type = InvocationType, target = method, arguments }, CancellationToken.None);

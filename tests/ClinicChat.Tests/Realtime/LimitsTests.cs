@@ -21,9 +21,7 @@ public sealed class LimitsTests(TightLimitsApp app) : IClassFixture<TightLimitsA
     [Fact]
     public async Task TheSendRateLimitIsSharedByRestAndHubAnswersClearlyAndDropsNothingAcknowledged()
     {
-        var patient = await app.RegisterPatientAsync();
-        var nurse = await app.CreateStaffAsync("nurse");
-        var conversation = await app.CreateCareChatAsync(patient, nurse);
+        var (patient, nurse, conversation) = await app.CarePairAsync();
         var hub = await app.ConnectHubAsync(patient);
         var acknowledged = new List<MessageDto>();
         try

@@ -1,4 +1,5 @@
 using ClinicChat.Tests.Infrastructure;
+using ClinicChat.Tests.Realtime;
 
 namespace ClinicChat.Tests.Support;
 
@@ -12,11 +13,11 @@ public sealed class SupportAssignmentTests(ClinicChatApp app) : IClassFixture<Cl
         var c = await app.CreateStaffAsync("admin", "Desk C");
         var offline = await app.CreateStaffAsync("admin", "Desk Offline");
         var disabled = await app.CreateStaffAsync("admin", "Desk Disabled");
-        await using var hubA = await RawHubConnection.ConnectAsync(app, a);
-        await using var hubB = await RawHubConnection.ConnectAsync(app, b);
-        await using var hubC = await RawHubConnection.ConnectAsync(app, c);
+        await using var hubA = await app.ConnectHubAsync(a);
+        await using var hubB = await app.ConnectHubAsync(b);
+        await using var hubC = await app.ConnectHubAsync(c);
         // Connected first, then disabled: presence alone must not make an admin assignable.
-        await using var hubDisabled = await RawHubConnection.ConnectAsync(app, disabled);
+        await using var hubDisabled = await app.ConnectHubAsync(disabled);
         await app.DisableAsync(disabled);
 
         var rooms = new List<RoomResponse>();

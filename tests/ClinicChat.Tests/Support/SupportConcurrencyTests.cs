@@ -1,4 +1,5 @@
 using ClinicChat.Tests.Infrastructure;
+using ClinicChat.Tests.Realtime;
 
 namespace ClinicChat.Tests.Support;
 
@@ -13,10 +14,10 @@ public sealed class SupportConcurrencyTests(ClinicChatApp app) : IClassFixture<C
             admins.Add(await app.CreateStaffAsync("admin", $"Desk {i}"));
         }
 
-        var hubs = new List<RawHubConnection>();
+        var hubs = new List<HubClient>();
         foreach (var admin in admins)
         {
-            hubs.Add(await RawHubConnection.ConnectAsync(app, admin));
+            hubs.Add(await app.ConnectHubAsync(admin));
         }
 
         try

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using ClinicChat.Tests.Infrastructure;
+using ClinicChat.Tests.Realtime;
 
 namespace ClinicChat.Tests.Support;
 
@@ -20,7 +22,7 @@ public sealed class SupportQueueTests(ClinicChatApp app) : IClassFixture<ClinicC
         var queue = await admin.ListSupportRoomsAsync("unassigned");
         Assert.Equal(waiting.Select(r => r.Id), queue.Select(r => r.Id));
 
-        await using var hub = await RawHubConnection.ConnectAsync(app, admin);
+        await using var hub = await app.ConnectHubAsync(admin);
 
         // The drain ran inside OnConnectedAsync, which the connect helper waits for.
         Assert.Empty(await admin.ListSupportRoomsAsync("unassigned"));
@@ -28,7 +30,7 @@ public sealed class SupportQueueTests(ClinicChatApp app) : IClassFixture<ClinicC
         Assert.All(waiting, w => Assert.Equal(admin.Id, open.Single(r => r.Id == w.Id).Assignee!.UserId));
         foreach (var room in waiting)
         {
-            var update = await hub.WaitForAsync("supportRoomUpdated", e => e.GetProperty("id").GetGuid() == room.Id);
+            var update = await hub.NextMatchingAsync<JsonElement>("supportRoomUpdated", e => e.GetProperty("id").GetGuid() == room.Id);
             Assert.Equal("support", update.GetProperty("kind").GetString());
             Assert.Contains(update.GetProperty("members").EnumerateArray(), m => m.GetProperty("userId").GetGuid() == admin.Id);
         }

@@ -72,13 +72,6 @@ public static class SupportTestKit
         return (await response.Content.ReadFromJsonAsync<RoomResponse>(TestContext.Current.CancellationToken))!;
     }
 
-    public static async Task DisableAsync(this ClinicChatApp app, TestUser user)
-    {
-        var root = await app.AdminAsync();
-        var response = await root.Http.PostAsync($"/api/v1/admin/users/{user.Id}/disable", null, TestContext.Current.CancellationToken);
-        await response.EnsureSuccessAsync();
-    }
-
     /// <summary>An admin's reply through the public send route, which also refreshes the desk.</summary>
     public static async Task<MessageDto> ReplyAsDeskAsync(this ClinicChatApp app, Guid roomId, TestUser admin, string text)
     {

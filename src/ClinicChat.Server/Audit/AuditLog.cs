@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 
-namespace ClinicChat.Infrastructure;
+namespace ClinicChat.Audit;
 
 /// <summary>Append-only record of who read or changed what. Never holds message bodies, tokens or passwords.</summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
