@@ -1,9 +1,25 @@
+using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace ClinicChat.Accounts;
+
+public sealed class AccountsOptions
+{
+    public const string Section = "Accounts";
+
+    /// <summary>
+    /// PBKDF2 iterations for new password hashes. Unset: Identity's default (100,000). For benchmarks and tests
+    /// only, which provision thousands of accounts; a production server must leave it unset. Stored hashes carry
+    /// their own count, so changing it never locks anyone out.
+    /// </summary>
+    [Range(1_000, 10_000_000)]
+    public int? PasswordHashIterations { get; set; }
+}
 
 public static class AccountsSetup
 {
@@ -57,6 +73,14 @@ public static class AccountsSetup
             };
         });
 
+        builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PasswordHasherOptions>().Configure<IOptions<AccountsOptions>>((hasher, accounts) =>
+        {
+            if (accounts.Value.PasswordHashIterations is { } iterations)
+            {
+                hasher.IterationCount = iterations;
+            }
+        });
         builder.Services.AddSingleton<SessionRevocations>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<SessionStore>();

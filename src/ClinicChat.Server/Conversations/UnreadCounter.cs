@@ -72,6 +72,23 @@ public sealed partial class UnreadCounter(NpgsqlDataSource dataSource, ChatNotif
         return ObserveAsync(Task.WhenAll(sends));
     }
 
+    /// <summary>Starts sending counts computed elsewhere (the message writer's, after its commit); the sends are queued before this returns.</summary>
+    public Task PublishAsync(IReadOnlyList<(Guid UserId, UnreadChangedEvent Event)> events)
+    {
+        if (events.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var sends = new Task[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            sends[i] = notifier.User(events[i].UserId).UnreadChanged(events[i].Event);
+        }
+
+        return ObserveAsync(Task.WhenAll(sends));
+    }
+
     /// <summary>Awaits event sends whose failure must not fail the committed operation that caused them.</summary>
     public async Task ObserveAsync(Task publish)
     {

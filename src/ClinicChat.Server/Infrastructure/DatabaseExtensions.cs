@@ -21,6 +21,13 @@ public static class DatabaseExtensions
             }
 
             var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+            if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                // The chat path repeats a handful of statements thousands of times a second: preparing them once per
+                // connection saves a parse and plan each time. A connection string's own Max Auto Prepare wins.
+                dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            }
+
             dataSourceBuilder.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
             return dataSourceBuilder.Build();
         });
