@@ -5,7 +5,7 @@ import {
   type HubConnection,
   type IRetryPolicy,
 } from "@microsoft/signalr";
-import type { HubEventName, HubEvents, Message, MessagePage } from "../api/types";
+import type { HubEventName, HubEvents, Message, MessagePage, SubscribeResult } from "../api/types";
 import { hubEventNames } from "../api/types";
 
 export const HUB_PATH = "/hubs/chat";
@@ -159,8 +159,8 @@ export class ChatHub {
     for (const l of this.statusListeners) l(status);
   }
 
-  subscribe(conversationId: string): Promise<unknown> {
-    return this.connection.invoke("Subscribe", conversationId);
+  subscribe(conversationId: string): Promise<SubscribeResult> {
+    return this.connection.invoke<SubscribeResult>("Subscribe", conversationId);
   }
 
   unsubscribe(conversationId: string): Promise<unknown> {
@@ -178,6 +178,10 @@ export class ChatHub {
 
   markRead(conversationId: string, upToSeq: number): Promise<unknown> {
     return this.connection.invoke("MarkRead", conversationId, upToSeq);
+  }
+
+  ackDelivered(conversationId: string, upToSeq: number): Promise<unknown> {
+    return this.connection.invoke("AckDelivered", conversationId, upToSeq);
   }
 
   sync(conversationId: string, afterSeq: number, limit: number): Promise<MessagePage> {

@@ -5,6 +5,9 @@ import type { ChatHub, ConnectionStatus } from "./hub";
 import {
   addPending,
   applyDeleted,
+  applyMembers,
+  deliveryTarget,
+  markDeliveredLocally,
   applyDeliveryReceipt,
   applyReadReceipt,
   applyTyping,
@@ -23,6 +26,7 @@ import {
   readTarget,
   seedUnread,
   type UnreadBook,
+  unreadFromSummary,
 } from "./store";
 
 export const PAGE_SIZE = 50;
@@ -77,7 +81,11 @@ export class ChatService {
       const entry = this.open.get(room.id);
       if (entry) this.set(room.id, { ...entry, conversation: room });
     });
-    this.disposers.push(hub.onReconnected(() => void this.resubscribeAll()));
+    this.disposers.push(hub.onReconnected(() => {
+      void this.resubscribeAll();
+      void this.refreshUnread();
+    }));
+    void this.refreshUnread();
     this.disposers.push(hub.onStatus(() => this.emit()));
   }
 
@@ -130,9 +138,20 @@ export class ChatService {
   }
 
   /** Seeds badges from a conversation list (GET /conversations). */
-  seedUnread(conversations: Conversation[]): void {
+  seedUnread(conversations: { id: string; unreadCount: number }[]): void {
     this.unreadBook = seedUnread(this.unreadBook, Object.fromEntries(conversations.map((c) => [c.id, c.unreadCount])));
     this.emit();
+  }
+
+  /** Exact counts from GET /unread: at start and after a reconnect, when unreadChanged events may have been missed. */
+  async refreshUnread(): Promise<void> {
+    try {
+      const summary = await this.api.unread();
+      this.unreadBook = unreadFromSummary(summary.totalUnread, summary.conversations);
+      this.emit();
+    } catch {
+      // Badges stay as they were; the next event or reconnect corrects them.
+    }
   }
 
   // --- opening and catching up ---
@@ -174,10 +193,11 @@ export class ChatService {
       const page = await this.api.messages(conversationId, { before: conversation.lastSeq + 1, limit: PAGE_SIZE });
       const entry = this.open.get(conversationId);
       if (!entry) return;
-      let state = prependHistory(entry.state, page);
+      let state = applyMembers(prependHistory(entry.state, page), conversation.members);
       if (page.messages.length === 0) state = markSyncedUpTo(state, conversation.lastSeq);
       this.set(conversationId, { ...entry, conversation, state, loading: false });
       await this.catchUp(conversationId);
+      this.ackDelivered(conversationId);
     } catch (e) {
       const entry = this.open.get(conversationId);
       if (entry) this.set(conversationId, { ...entry, loading: false, error: describe(e) });
@@ -188,7 +208,7 @@ export class ChatService {
     try {
       const conversation = await this.api.conversation(conversationId);
       const entry = this.open.get(conversationId);
-      if (entry) this.set(conversationId, { ...entry, conversation });
+      if (entry) this.set(conversationId, { ...entry, conversation, state: applyMembers(entry.state, conversation.members) });
     } catch {
       // The next event or reload tries again.
     }
@@ -196,12 +216,18 @@ export class ChatService {
 
   private async subscribeHub(conversationId: string): Promise<void> {
     if (!this.hub.isConnected) return;
-    const result = (await this.hub.subscribe(conversationId)) as { lastSeq?: unknown } | null;
-    // Subscribe answers the conversation state; its lastSeq tells whether a catch-up is needed.
-    if (result && typeof result.lastSeq === "number") {
-      const lastSeq = result.lastSeq;
-      this.update(conversationId, (s) => (lastSeq > s.lastSeq ? { ...s, lastSeq } : s));
-    }
+    const result = await this.hub.subscribe(conversationId);
+    // Subscribe answers the conversation (with receipt watermarks), its lastSeq (is a catch-up needed?) and
+    // which members are online right now; presence events only report changes after this.
+    const online = new Set(result.onlineUserIds);
+    const presence = { ...this.presenceMap };
+    for (const m of result.conversation.members) presence[m.userId] = online.has(m.userId);
+    this.presenceMap = presence;
+    const entry = this.open.get(conversationId);
+    if (!entry) return;
+    let state = applyMembers(entry.state, result.conversation.members);
+    if (result.lastSeq > state.lastSeq) state = { ...state, lastSeq: result.lastSeq };
+    this.set(conversationId, { ...entry, conversation: result.conversation, state });
   }
 
   /** Sync from the last contiguous seq until the server says nothing more remains. */
@@ -225,6 +251,7 @@ export class ChatService {
         try {
           await this.subscribeHub(id);
           await this.catchUp(id);
+          this.ackDelivered(id);
           await this.retryPending(id);
         } catch {
           // The next reconnect tries again; the conversation stays as it was.
@@ -253,6 +280,17 @@ export class ChatService {
 
   private receive(message: Message): void {
     this.update(message.conversationId, (s) => mergeMessages(s, [message]));
+    if (message.senderId !== this.selfId) this.ackDelivered(message.conversationId);
+  }
+
+  /** Tells the sender's ticks that this device has the messages (delivered), whether or not they are read yet. */
+  private ackDelivered(conversationId: string): void {
+    const entry = this.open.get(conversationId);
+    if (!entry || !this.hub.isConnected) return;
+    const upTo = deliveryTarget(entry.state);
+    if (upTo === null) return;
+    this.update(conversationId, (s) => markDeliveredLocally(s, upTo));
+    void this.hub.ackDelivered(conversationId, upTo).catch(() => undefined);
   }
 
   /** Optimistic send: the bubble appears at once as pending; the stored message replaces it. */
@@ -300,7 +338,7 @@ export class ChatService {
     if (!entry) return;
     const upTo = readTarget(entry.state);
     if (upTo === null) return;
-    this.update(conversationId, (s) => markReadLocally(s, upTo));
+    this.update(conversationId, (s) => markDeliveredLocally(markReadLocally(s, upTo), upTo));
     this.unreadBook = clearUnread(this.unreadBook, conversationId);
     this.emit();
     const call = this.hub.isConnected ? this.hub.markRead(conversationId, upTo) : this.api.markRead(conversationId, upTo);

@@ -59,9 +59,10 @@ export function ChatView({
     conversation?.status === "read_only"
       ? "This conversation is read-only now."
       : conversation?.status === "closed"
-        ? "This conversation is closed. Sending a message reopens it."
+        ? "This conversation is closed."
         : null;
-  const readOnly = readOnlyReason ?? (conversation?.status === "read_only" ? statusReadOnly : null);
+  // The caller may know more (a consultation that ended); the server's status always wins when it refuses sends.
+  const readOnly = readOnlyReason ?? statusReadOnly;
   const heading = title ?? conversationTitle(conversation, user.id);
 
   return (
@@ -75,10 +76,7 @@ export function ChatView({
           {readOnly}
         </p>
       ) : (
-        <>
-          {statusReadOnly && <p className="hint">{statusReadOnly}</p>}
-          <Composer chat={chat} conversationId={conversationId} disabled={entry.loading} />
-        </>
+        <Composer chat={chat} conversationId={conversationId} disabled={entry.loading} />
       )}
     </section>
   );
