@@ -38,6 +38,7 @@ export class ChatHub {
   private readonly handlers = new Map<HubEventName, Set<(payload: unknown) => void>>();
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private readonly reconnectedListeners = new Set<() => void>();
+  private readonly connectedListeners = new Set<() => void>();
   private currentStatus: ConnectionStatus = "disconnected";
   private stopped = false;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -72,6 +73,7 @@ export class ChatHub {
     this.connection.onreconnecting(() => this.setStatus("reconnecting"));
     this.connection.onreconnected(() => {
       this.setStatus("connected");
+      this.fireConnected();
       this.fireReconnected();
     });
     // Closed for good (the server closed it, e.g. after a restart, or the retries ended): start again ourselves.
@@ -101,6 +103,7 @@ export class ChatHub {
       const wasRestart = this.restartAttempt > 0;
       this.restartAttempt = 0;
       this.setStatus("connected");
+      this.fireConnected();
       if (wasRestart) this.fireReconnected();
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 401) {
@@ -147,6 +150,19 @@ export class ChatHub {
   onReconnected(listener: () => void): () => void {
     this.reconnectedListeners.add(listener);
     return () => this.reconnectedListeners.delete(listener);
+  }
+
+  /**
+   * Called after every successful connect, the first one included: conversations opened before the connection
+   * was up (a page load opens them at once) subscribe then.
+   */
+  onConnected(listener: () => void): () => void {
+    this.connectedListeners.add(listener);
+    return () => this.connectedListeners.delete(listener);
+  }
+
+  private fireConnected(): void {
+    for (const l of this.connectedListeners) l();
   }
 
   private fireReconnected(): void {

@@ -81,7 +81,8 @@ export class ChatService {
       const entry = this.open.get(room.id);
       if (entry) this.set(room.id, { ...entry, conversation: room });
     });
-    this.disposers.push(hub.onReconnected(() => {
+    // Every connect, the first included: a new connection has no subscriptions, and messages may have been missed.
+    this.disposers.push(hub.onConnected(() => {
       void this.resubscribeAll();
       void this.refreshUnread();
     }));
@@ -250,6 +251,8 @@ export class ChatService {
       [...this.open.keys()].map(async (id) => {
         try {
           await this.subscribeHub(id);
+          // Still loading its first page: load() catches up itself once it knows where history starts.
+          if (this.open.get(id)?.loading) return;
           await this.catchUp(id);
           this.ackDelivered(id);
           await this.retryPending(id);
