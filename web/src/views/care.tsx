@@ -47,16 +47,12 @@ export function CarePatients() {
   useEffect(() => {
     if (chat && data) chat.seedUnread(data.map((p) => ({ id: p.conversationId, unreadCount: p.unreadCount })));
   }, [chat, data]);
-  // A newly assigned patient, or a reconnect after missed events: re-read the list.
+  // A new message (its preview), a newly assigned patient, or a reconnect after missed events: re-read the list.
   useEffect(() => {
     if (!chat) return;
-    const known = new Set(data?.map((p) => p.conversationId));
-    const offs = [
-      chat.hub.on("unreadChanged", (e) => !known.has(e.conversationId) && void reload()),
-      chat.hub.onReconnected(() => void reload()),
-    ];
+    const offs = [chat.hub.on("unreadChanged", () => void reload()), chat.hub.onReconnected(() => void reload())];
     return () => offs.forEach((off) => off());
-  }, [chat, data, reload]);
+  }, [chat, reload]);
 
   return (
     <section>
