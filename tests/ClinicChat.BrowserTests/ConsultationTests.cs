@@ -7,7 +7,7 @@ public sealed class ConsultationTests(BrowserFixture fixture)
     [Fact]
     public async Task A_patient_books_and_pays_the_doctor_accepts_live_and_both_chat_with_typing_and_read_ticks()
     {
-        var doctor = await fixture.CreateDoctorAsync("dr. Sari Wulandari, Sp.PD", "Penyakit Dalam", 150_000);
+        var doctor = await fixture.CreateDoctorAsync("dr. Ayu Kartika, Sp.A", "Anak", 150_000);
         await using var doctorBrowser = await fixture.OpenAsync(width: 1280, height: 900);
         var doctorPage = doctorBrowser.Page;
         await doctorBrowser.SignInAsync(doctor.Email, doctor.Password);
@@ -22,10 +22,10 @@ public sealed class ConsultationTests(BrowserFixture fixture)
         await patientPage.GetByLabel("Email").FillAsync($"ayu-{Guid.NewGuid():N}@example.com");
         await patientPage.GetByLabel("Password").FillAsync("ayu-password-1");
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        var card = patientPage.GetByTestId("doctor-card").Filter(new() { HasText = "dr. Sari Wulandari, Sp.PD" });
+        var card = patientPage.GetByTestId("doctor-card").Filter(new() { HasText = "dr. Ayu Kartika, Sp.A" });
         await Expect(card).ToContainTextAsync("Rp 150.000");
-        await card.GetByRole(AriaRole.Link, new() { Name = "Book a consultation with dr. Sari Wulandari, Sp.PD" }).ClickAsync();
-        await Expect(patientPage.GetByRole(AriaRole.Heading, new() { Name = "Book dr. Sari Wulandari, Sp.PD" })).ToBeVisibleAsync();
+        await card.GetByRole(AriaRole.Link, new() { Name = "Book a consultation with dr. Ayu Kartika, Sp.A" }).ClickAsync();
+        await Expect(patientPage.GetByRole(AriaRole.Heading, new() { Name = "Book dr. Ayu Kartika, Sp.A" })).ToBeVisibleAsync();
         await Expect(patientPage.GetByLabel("Now")).ToBeCheckedAsync();
         await patientBrowser.ScreenshotAsync("patient-booking");
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Continue to payment (Rp 150.000)" }).ClickAsync();
@@ -83,7 +83,7 @@ public sealed class ConsultationTests(BrowserFixture fixture)
 
         // Both lists show it in session.
         await patientPage.GetByRole(AriaRole.Link, new() { Name = "My consultations" }).ClickAsync();
-        await Expect(patientPage.GetByTestId("consultation-card").Filter(new() { HasText = "dr. Sari Wulandari, Sp.PD" })).ToContainTextAsync("In session");
+        await Expect(patientPage.GetByTestId("consultation-card").Filter(new() { HasText = "dr. Ayu Kartika, Sp.A" })).ToContainTextAsync("In session");
         await patientBrowser.ScreenshotAsync("patient-consultations");
         Assert.Empty(patientBrowser.Problems);
         Assert.Empty(doctorBrowser.Problems);

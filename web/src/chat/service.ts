@@ -327,6 +327,9 @@ export class ChatService {
         : await this.api.sendMessage(conversationId, clientMessageId, text);
       this.receive(stored);
     } catch (e) {
+      // Lost on the way (offline, or the connection dropped mid-call): stay pending; the reconnect resends it with
+      // the same clientMessageId, so a send that did reach the server is not stored twice.
+      if (isConnectionLoss(e) && !this.hub.isConnected) return;
       this.update(conversationId, (s) => markFailed(s, clientMessageId, describe(e)));
     }
   }
@@ -347,6 +350,11 @@ export class ChatService {
     const call = this.hub.isConnected ? this.hub.markRead(conversationId, upTo) : this.api.markRead(conversationId, upTo);
     void call.catch(() => undefined);
   }
+}
+
+function isConnectionLoss(e: unknown): boolean {
+  if (e instanceof ApiError) return e.isNetwork;
+  return e instanceof Error && !/HubException/.test(e.message);
 }
 
 function describe(e: unknown): string {
