@@ -53,6 +53,10 @@ export class ChatService {
   private unreadBook: UnreadBook = emptyUnread;
   private presenceMap: Record<string, boolean> = {};
   private version = 0;
+  // Conversation snapshots race (history load, Subscribe, a refresh after an event): only one asked for later than
+  // the snapshot shown may replace it, so an answer that left the server before a status change cannot undo it.
+  private snapshotTicket = 0;
+  private readonly shownTicket = new Map<string, number>();
 
   constructor(
     private readonly api: Api,
@@ -79,7 +83,7 @@ export class ChatService {
     });
     on("supportRoomUpdated", (room) => {
       const entry = this.open.get(room.id);
-      if (entry) this.set(room.id, { ...entry, conversation: room });
+      if (entry && this.takesSnapshot(room.id, ++this.snapshotTicket)) this.set(room.id, { ...entry, conversation: room });
     });
     // Every connect, the first included: a new connection has no subscriptions, and messages may have been missed.
     this.disposers.push(hub.onConnected(() => {
@@ -182,6 +186,7 @@ export class ChatService {
     }
     this.refs.delete(conversationId);
     this.open.delete(conversationId);
+    this.shownTicket.delete(conversationId);
     if (this.hub.isConnected) void this.hub.unsubscribe(conversationId).catch(() => undefined);
     this.emit();
   }
@@ -190,13 +195,15 @@ export class ChatService {
     try {
       // Subscribe before reading history, so nothing created in between is missed (duplicates merge away).
       await this.subscribeHub(conversationId);
+      const ticket = ++this.snapshotTicket;
       const conversation = await this.api.conversation(conversationId);
       const page = await this.api.messages(conversationId, { before: conversation.lastSeq + 1, limit: PAGE_SIZE });
       const entry = this.open.get(conversationId);
       if (!entry) return;
       let state = applyMembers(prependHistory(entry.state, page), conversation.members);
       if (page.messages.length === 0) state = markSyncedUpTo(state, conversation.lastSeq);
-      this.set(conversationId, { ...entry, conversation, state, loading: false });
+      const shown = this.takesSnapshot(conversationId, ticket) ? conversation : entry.conversation;
+      this.set(conversationId, { ...entry, conversation: shown, state, loading: false });
       await this.catchUp(conversationId);
       this.ackDelivered(conversationId);
     } catch (e) {
@@ -207,9 +214,12 @@ export class ChatService {
 
   private async refreshConversation(conversationId: string): Promise<void> {
     try {
+      const ticket = ++this.snapshotTicket;
       const conversation = await this.api.conversation(conversationId);
       const entry = this.open.get(conversationId);
-      if (entry) this.set(conversationId, { ...entry, conversation, state: applyMembers(entry.state, conversation.members) });
+      if (entry && this.takesSnapshot(conversationId, ticket)) {
+        this.set(conversationId, { ...entry, conversation, state: applyMembers(entry.state, conversation.members) });
+      }
     } catch {
       // The next event or reload tries again.
     }
@@ -217,6 +227,7 @@ export class ChatService {
 
   private async subscribeHub(conversationId: string): Promise<void> {
     if (!this.hub.isConnected) return;
+    const ticket = ++this.snapshotTicket;
     const result = await this.hub.subscribe(conversationId);
     // Subscribe answers the conversation (with receipt watermarks), its lastSeq (is a catch-up needed?) and
     // which members are online right now; presence events only report changes after this.
@@ -228,7 +239,14 @@ export class ChatService {
     if (!entry) return;
     let state = applyMembers(entry.state, result.conversation.members);
     if (result.lastSeq > state.lastSeq) state = { ...state, lastSeq: result.lastSeq };
-    this.set(conversationId, { ...entry, conversation: result.conversation, state });
+    const conversation = this.takesSnapshot(conversationId, ticket) ? result.conversation : entry.conversation;
+    this.set(conversationId, { ...entry, conversation, state });
+  }
+
+  private takesSnapshot(conversationId: string, ticket: number): boolean {
+    if ((this.shownTicket.get(conversationId) ?? 0) > ticket) return false;
+    this.shownTicket.set(conversationId, ticket);
+    return true;
   }
 
   /** Sync from the last contiguous seq until the server says nothing more remains. */
