@@ -36,6 +36,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             Args = ChromiumArgs,
         });
         Directory.CreateDirectory(ScreenshotDirectory);
+        // Real-time assertions wait for a server round trip and a render on two shared cores: give them room.
+        SetDefaultExpectTimeout(15_000);
     }
 
     public async ValueTask DisposeAsync()
@@ -50,11 +52,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own storage) at phone width unless told otherwise.</summary>
-    public async Task<BrowserPage> OpenAsync(int width = 375, int height = 812)
+    public Task<BrowserPage> OpenAsync(int width = 375, int height = 812) => OpenAsync(App, width, height);
+
+    /// <summary>A fresh browser context on another server (a test class with its own configuration).</summary>
+    public async Task<BrowserPage> OpenAsync(ClinicChatApp app, int width = 375, int height = 812)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = App.BaseAddress.ToString().TrimEnd('/'),
+            BaseURL = app.BaseAddress.ToString().TrimEnd('/'),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Locale = "id-ID",
             TimezoneId = "Asia/Jakarta",
@@ -65,10 +70,12 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>Creates a doctor with a profile and a schedule that covers the test clock's Monday 10:00 in Jakarta.</summary>
-    public async Task<TestUser> CreateDoctorAsync(string displayName, string specialty, long fee)
+    public Task<TestUser> CreateDoctorAsync(string displayName, string specialty, long fee) => CreateDoctorAsync(App, displayName, specialty, fee);
+
+    public static async Task<TestUser> CreateDoctorAsync(ClinicChatApp app, string displayName, string specialty, long fee)
     {
-        var doctor = await App.CreateStaffAsync("doctor", displayName);
-        var admin = await App.AdminAsync();
+        var doctor = await app.CreateStaffAsync("doctor", displayName);
+        var admin = await app.AdminAsync();
         (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/profile", new { specialty, fee, bio = "" })).EnsureSuccessStatusCode();
         (await admin.Http.PutAsJsonAsync($"/api/v1/doctors/{doctor.Id}/schedule",
             new[] { new { dayOfWeek = "Monday", start = "08:00", end = "17:00" } })).EnsureSuccessStatusCode();

@@ -35,4 +35,37 @@ public sealed class SecurityTests(BrowserFixture fixture)
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
         Assert.Empty(browser.Dialogs);
     }
+
+    [Fact]
+    public async Task A_message_with_markup_renders_as_literal_text_on_both_sides_and_runs_nothing()
+    {
+        var doctor = await fixture.CreateDoctorAsync("dr. Lestari", "Umum", 100_000);
+        var patient = await fixture.App.RegisterPatientAsync("Gede");
+        var (consultationId, _) = await Kit.ActiveConsultationAsync(fixture.App, patient, doctor);
+        await using var doctorBrowser = await fixture.OpenAsync(width: 1280, height: 900);
+        await using var patientBrowser = await fixture.OpenAsync();
+        await doctorBrowser.SignInAsync(doctor.Email, doctor.Password);
+        await patientBrowser.SignInAsync(patient.Email, patient.Password);
+        await doctorBrowser.Page.GotoAsync($"/consultations/{consultationId}");
+        await patientBrowser.Page.GotoAsync($"/consultations/{consultationId}");
+        const string link = "<a href=\"javascript:window.__xss=3\">klik</a> https://example.com/x.png";
+
+        await Kit.SendAsync(patientBrowser.Page, Payload);
+        await Kit.SendAsync(patientBrowser.Page, link);
+
+        await Expect(Kit.TheirMessages(doctorBrowser.Page)).ToHaveTextAsync([Payload, link]);
+        await Expect(Kit.MyMessage(patientBrowser.Page, "onerror")).ToContainTextAsync(Payload);
+        foreach (var page in new[] { doctorBrowser.Page, patientBrowser.Page })
+        {
+            // Text only: no element was made from the message, no link to follow, nothing ran.
+            Assert.Equal(0, await Kit.Messages(page).Locator("img, script, a, iframe").CountAsync());
+            Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
+        }
+
+        await doctorBrowser.ScreenshotAsync("doctor-xss-as-text");
+        Assert.Empty(doctorBrowser.Dialogs);
+        Assert.Empty(patientBrowser.Dialogs);
+        Assert.Empty(doctorBrowser.Problems);
+        Assert.Empty(patientBrowser.Problems);
+    }
 }

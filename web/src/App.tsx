@@ -11,7 +11,7 @@ import { ConversationPage } from "./views/chat";
 import { BookDoctor, ConsultationPage, Consultations, DoctorQueue } from "./views/consultations";
 import { CarePatients, MyNurse } from "./views/care";
 import { DoctorsList, MyProfile } from "./views/doctors";
-import { SupportChat, SupportDesk } from "./views/support";
+import { SupportChat, SupportDesk, SupportRoomPage } from "./views/support";
 
 const homeOf: Record<Role, string> = {
   patient: "/doctors",
@@ -159,6 +159,7 @@ function Routes({ user }: { user: User }) {
     ["/admin/doctors/:id", ["admin"], (p) => <AdminDoctor doctorId={p.id!} />],
     ["/admin/nurses", ["admin"], () => <AdminNurses />],
     ["/admin/support", ["admin"], () => <SupportDesk />],
+    ["/admin/support/:id", ["admin"], (p) => <SupportRoomPage roomId={p.id!} />],
   ];
 
   if (path === "/" || path === "/signin" || path === "/signup") return <Redirect to={homeOf[role]} />;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCountdown, formatIdr } from "./format";
+import { formatCountdown, formatDuration, formatIdr } from "./format";
 
 describe("formatIdr", () => {
   it("formats a doctor's fee the Indonesian way", () => {
@@ -26,5 +26,14 @@ describe("formatCountdown", () => {
 
   it("shows hours when the session is long", () => {
     expect(formatCountdown(3725)).toBe("1:02:05");
+  });
+});
+
+describe("durations", () => {
+  it("reads naturally from seconds to hours", () => {
+    expect(formatDuration(42)).toBe("42 s");
+    expect(formatDuration(179)).toBe("3 min");
+    expect(formatDuration(3600)).toBe("1 h");
+    expect(formatDuration(7500)).toBe("2 h 5 min");
   });
 });

@@ -23,13 +23,14 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   return { data, setData, error, loading, reload };
 }
 
-/** Seconds left until an instant, ticking every second. */
-export function useSecondsUntil(iso: string | null): number | null {
+/** The device clock, re-read every second while active (for countdowns); frozen otherwise. */
+export function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    if (!iso) return;
+    if (!active) return;
+    setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
-  }, [iso]);
-  return iso ? Math.max(0, Math.round((new Date(iso).getTime() - now) / 1000)) : null;
+  }, [active]);
+  return now;
 }

@@ -85,7 +85,7 @@ public static class PaymentEndpoints
                 """;
             if (order.ConsultationStatus != ConsultationStatuses.AwaitingPayment || order.PaymentStatus != PaymentStatuses.Pending)
             {
-                return Page(HttpStatusCode.Conflict, "Nothing to pay", summary + $"<p>This booking is {Html(order.ConsultationStatus)}; there is nothing to pay.</p>");
+                return Page(HttpStatusCode.Conflict, "Nothing to pay", summary + $"<p>This booking is {Html(order.ConsultationStatus)}; there is nothing to pay.</p>{ReturnLink(order)}");
             }
 
             var action = $"{SimulatedGateway.CheckoutPath}/{Uri.EscapeDataString(order.OrderId)}";
@@ -93,6 +93,7 @@ public static class PaymentEndpoints
                 <p>This is the payment simulator. No money moves.</p>
                 <form method="post" action="{action}/approve"><button type="submit">Pay IDR {order.Amount:N0}</button></form>
                 <form method="post" action="{action}/decline"><button type="submit">Decline</button></form>
+                <p><a href="{ConsultationPath(order)}">Not now, back to ClinicChat</a></p>
                 """);
         }).AllowAnonymous();
 
@@ -120,15 +121,17 @@ public static class PaymentEndpoints
         if (order.ConsultationStatus != ConsultationStatuses.AwaitingPayment || order.PaymentStatus != PaymentStatuses.Pending
             || await simulator.DecideAsync(order.OrderId, approve, ct) is not { } notification)
         {
-            return Page(HttpStatusCode.Conflict, "Nothing to pay", $"<p>This booking is {Html(order.ConsultationStatus)}; nothing was charged.</p>");
+            return Page(HttpStatusCode.Conflict, "Nothing to pay", $"<p>This booking is {Html(order.ConsultationStatus)}; nothing was charged.</p>{ReturnLink(order)}");
         }
 
         var outcome = await notifications.HandleAsync(System.Text.Json.JsonSerializer.Serialize(notification), ct);
+        // The payer came from the web client: send them back to the consultation they just paid (or declined).
+        var back = ReturnLink(order);
         return outcome == NotificationOutcome.Processed
             ? Page(HttpStatusCode.OK, approve ? "Payment approved" : "Payment declined",
                 approve
-                    ? "<p>Payment received. The doctor has been notified; you can close this page and return to the app.</p><p><a href=\"/\">Back to ClinicChat</a></p>"
-                    : "<p>The payment was declined and the booking cancelled.</p><p><a href=\"/\">Back to ClinicChat</a></p>")
+                    ? $"<p>Payment received. The doctor has been notified.</p>{back}"
+                    : $"<p>The payment was declined and the booking cancelled.</p>{back}")
             : Page(HttpStatusCode.ServiceUnavailable, "Try again", "<p>The payment could not be processed; try again.</p>");
     }
 
@@ -137,7 +140,7 @@ public static class PaymentEndpoints
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<SimulatorView>(new CommandDefinition(
             """
-            select p.order_id, p.amount, p.status as payment_status, c.status as consultation_status,
+            select p.order_id, p.amount, p.status as payment_status, c.status as consultation_status, c.id as consultation_id,
                    'Consultation with ' || d.display_name as item_name
             from payments p join consultations c on c.id = p.consultation_id join users d on d.id = c.doctor_id
             where p.order_id = @OrderId and p.provider = 'simulated'
@@ -160,5 +163,11 @@ public static class PaymentEndpoints
         </html>
         """, "text/html; charset=utf-8", Encoding.UTF8, (int)status);
 
-    private sealed record SimulatorView(string OrderId, long Amount, string PaymentStatus, string ConsultationStatus, string ItemName);
+    /// <summary>The web client's page of this consultation (a client-side route served by the same process).</summary>
+    private static string ConsultationPath(SimulatorView order) => $"/consultations/{order.ConsultationId:D}";
+
+    private static string ReturnLink(SimulatorView order) =>
+        $"<p><a href=\"{ConsultationPath(order)}\">Back to your consultation</a></p>";
+
+    private sealed record SimulatorView(string OrderId, long Amount, string PaymentStatus, string ConsultationStatus, Guid ConsultationId, string ItemName);
 }

@@ -1,13 +1,22 @@
 import { authorizedRequest, Session } from "../auth/session";
 import type {
   AdminUser,
+  CareAssignment,
+  CareNurse,
+  CarePatient,
   Consultation,
+  ConsultationStatus,
   Conversation,
   Doctor,
   Message,
   MessagePage,
   Role,
+  ReadState,
   ScheduleEntry,
+  SupportRoom,
+  SupportRoomFilter,
+  SupportStats,
+  UnreadSummary,
   User,
 } from "./types";
 
@@ -32,7 +41,7 @@ export class Api {
     this.call<User>("POST", "/admin/users", body);
   disableUser = (id: string) => this.call<void>("POST", `/admin/users/${encodeURIComponent(id)}/disable`);
   assignNurse = (patientId: string, nurseId: string) =>
-    this.call<unknown>("PUT", `/admin/patients/${encodeURIComponent(patientId)}/nurse`, { nurseId });
+    this.call<CareAssignment>("PUT", `/admin/patients/${encodeURIComponent(patientId)}/nurse`, { nurseId });
 
   // Doctors
   doctors = () => this.call<Doctor[]>("GET", "/doctors");
@@ -54,23 +63,35 @@ export class Api {
   };
   sendMessage = (id: string, clientMessageId: string, text: string) =>
     this.call<Message>("POST", `/conversations/${encodeURIComponent(id)}/messages`, { clientMessageId, text });
-  markRead = (id: string, upToSeq: number) => this.call<unknown>("POST", `/conversations/${encodeURIComponent(id)}/read`, { upToSeq });
-  deleteMessage = (id: string) => this.call<void>("DELETE", `/messages/${encodeURIComponent(id)}`);
+  markRead = (id: string, upToSeq: number) => this.call<ReadState>("POST", `/conversations/${encodeURIComponent(id)}/read`, { upToSeq });
+  deleteMessage = (id: string) => this.call<Message>("DELETE", `/messages/${encodeURIComponent(id)}`);
+  unread = () => this.call<UnreadSummary>("GET", "/unread");
+
+  // Care chat
+  carePatients = () => this.call<CarePatient[]>("GET", "/care/patients");
+  /** The patient's nurse; 404 (ApiError) while none is assigned. */
+  careNurse = () => this.call<CareNurse>("GET", "/care/nurse");
 
   // Consultations
   book = (doctorId: string, startAt?: string) =>
     this.call<Consultation>("POST", "/consultations", startAt ? { doctorId, startAt } : { doctorId });
-  consultations = () => this.call<Consultation[]>("GET", "/consultations");
+  consultations = (status?: ConsultationStatus) =>
+    this.call<Consultation[]>("GET", `/consultations${status ? `?status=${status}` : ""}`);
   consultation = (id: string) => this.call<Consultation>("GET", `/consultations/${encodeURIComponent(id)}`);
   acceptConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/accept`);
   declineConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/decline`);
   endConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/end`);
 
   // Support desk
-  openSupportRoom = () => this.call<Conversation>("POST", "/support/room");
-  supportRooms = (status?: string) => this.call<Conversation[]>("GET", `/support/rooms${status ? `?status=${encodeURIComponent(status)}` : ""}`);
-  assignSupportRoom = (id: string, adminId: string) =>
-    this.call<Conversation>("POST", `/support/rooms/${encodeURIComponent(id)}/assign`, { adminId });
-  closeSupportRoom = (id: string) => this.call<Conversation>("POST", `/support/rooms/${encodeURIComponent(id)}/close`);
-  supportStats = () => this.call<Record<string, unknown>>("GET", "/support/stats");
+  /** My open support room (a closed one is never reopened: this opens a fresh room). */
+  openSupportRoom = () => this.call<SupportRoom>("POST", "/support/room");
+  supportRooms = (status?: SupportRoomFilter) =>
+    this.call<SupportRoom[]>("GET", `/support/rooms${status ? `?status=${encodeURIComponent(status)}` : ""}`);
+  supportRoom = (id: string) => this.call<SupportRoom>("GET", `/support/rooms/${encodeURIComponent(id)}`);
+  /** Hands the room to adminId, or to the caller when omitted. */
+  assignSupportRoom = (id: string, adminId?: string) =>
+    this.call<SupportRoom>("POST", `/support/rooms/${encodeURIComponent(id)}/assign`, adminId ? { adminId } : {});
+  closeSupportRoom = (id: string, note?: string) =>
+    this.call<SupportRoom>("POST", `/support/rooms/${encodeURIComponent(id)}/close`, note ? { note } : {});
+  supportStats = () => this.call<SupportStats>("GET", "/support/stats");
 }

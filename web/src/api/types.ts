@@ -56,6 +56,9 @@ export interface Member {
   userId: string;
   displayName: string;
   role: Role;
+  /** Receipt watermarks, so read ticks survive a reload. */
+  lastReadSeq?: number;
+  lastDeliveredSeq?: number;
 }
 
 export type ConversationKind = "consultation" | "care" | "support";
@@ -98,6 +101,92 @@ export interface Consultation {
   remainingSeconds: number;
   conversationId: string | null;
   payment: Payment | null;
+  // Additions beyond the v1 contract (README "Consultations and payments").
+  patientName: string;
+  doctorName: string;
+  refundDue: boolean;
+  cancelReason: CancelReason | null;
+  createdAt: string;
+  /** While awaiting payment: when the unpaid booking lapses. */
+  payBy: string | null;
+  /** While paid: when it is cancelled unless the doctor accepts. */
+  acceptBy: string | null;
+}
+
+export type CancelReason = "payment_timeout" | "payment_failed" | "declined" | "accept_timeout";
+
+/** Subscribe's answer on the hub. */
+export interface SubscribeResult {
+  conversation: Conversation;
+  lastSeq: number;
+  onlineUserIds: string[];
+}
+
+export interface ReadState {
+  conversationId: string;
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+  unreadCount: number;
+  totalUnread: number;
+}
+
+export interface UnreadSummary {
+  totalUnread: number;
+  conversations: { conversationId: string; unreadCount: number }[];
+}
+
+export interface CareAssignment {
+  patientId: string;
+  nurseId: string;
+  conversationId: string;
+  assignedAt: string;
+}
+
+/** A nurse's patient (GET /care/patients). */
+export interface CarePatient {
+  patientId: string;
+  displayName: string;
+  conversationId: string;
+  assignedAt: string;
+  lastMessage: Message | null;
+  unreadCount: number;
+  online: boolean;
+}
+
+/** A patient's nurse (GET /care/nurse). */
+export interface CareNurse {
+  nurseId: string;
+  displayName: string;
+  role: Role;
+  conversationId: string;
+  assignedAt: string;
+  online: boolean;
+}
+
+/** A support room as the desk sees it: a conversation plus the desk's fields. */
+export interface SupportRoom extends Conversation {
+  user: Member;
+  assignee: Member | null;
+  openedAt: string;
+  assignedAt: string | null;
+  closedAt: string | null;
+  closeNote: string | null;
+  waitingSince: string | null;
+}
+
+export interface SupportStats {
+  from: string;
+  to: string;
+  timeZone: string;
+  todayStartsAt: string;
+  open: number;
+  unassigned: number;
+  closedToday: number;
+  messagesToday: number;
+  medianFirstResponseSeconds: number | null;
+  respondedRooms: number;
+  medianResolutionSeconds: number | null;
+  resolvedRooms: number;
 }
 
 // Hub events (PRODUCT.md §4).
@@ -160,3 +249,5 @@ export const hubEventNames: HubEventName[] = [
   "consultationRequested",
   "supportRoomUpdated",
 ];
+
+export type SupportRoomFilter = "open" | "closed" | "unassigned";

@@ -5,7 +5,7 @@ import {
   type HubConnection,
   type IRetryPolicy,
 } from "@microsoft/signalr";
-import type { HubEventName, HubEvents, Message, MessagePage } from "../api/types";
+import type { HubEventName, HubEvents, Message, MessagePage, SubscribeResult } from "../api/types";
 import { hubEventNames } from "../api/types";
 
 export const HUB_PATH = "/hubs/chat";
@@ -38,6 +38,7 @@ export class ChatHub {
   private readonly handlers = new Map<HubEventName, Set<(payload: unknown) => void>>();
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private readonly reconnectedListeners = new Set<() => void>();
+  private readonly connectedListeners = new Set<() => void>();
   private currentStatus: ConnectionStatus = "disconnected";
   private stopped = false;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -72,6 +73,7 @@ export class ChatHub {
     this.connection.onreconnecting(() => this.setStatus("reconnecting"));
     this.connection.onreconnected(() => {
       this.setStatus("connected");
+      this.fireConnected();
       this.fireReconnected();
     });
     // Closed for good (the server closed it, e.g. after a restart, or the retries ended): start again ourselves.
@@ -101,6 +103,7 @@ export class ChatHub {
       const wasRestart = this.restartAttempt > 0;
       this.restartAttempt = 0;
       this.setStatus("connected");
+      this.fireConnected();
       if (wasRestart) this.fireReconnected();
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 401) {
@@ -149,6 +152,19 @@ export class ChatHub {
     return () => this.reconnectedListeners.delete(listener);
   }
 
+  /**
+   * Called after every successful connect, the first one included: conversations opened before the connection
+   * was up (a page load opens them at once) subscribe then.
+   */
+  onConnected(listener: () => void): () => void {
+    this.connectedListeners.add(listener);
+    return () => this.connectedListeners.delete(listener);
+  }
+
+  private fireConnected(): void {
+    for (const l of this.connectedListeners) l();
+  }
+
   private fireReconnected(): void {
     for (const l of this.reconnectedListeners) l();
   }
@@ -159,8 +175,8 @@ export class ChatHub {
     for (const l of this.statusListeners) l(status);
   }
 
-  subscribe(conversationId: string): Promise<unknown> {
-    return this.connection.invoke("Subscribe", conversationId);
+  subscribe(conversationId: string): Promise<SubscribeResult> {
+    return this.connection.invoke<SubscribeResult>("Subscribe", conversationId);
   }
 
   unsubscribe(conversationId: string): Promise<unknown> {
@@ -178,6 +194,10 @@ export class ChatHub {
 
   markRead(conversationId: string, upToSeq: number): Promise<unknown> {
     return this.connection.invoke("MarkRead", conversationId, upToSeq);
+  }
+
+  ackDelivered(conversationId: string, upToSeq: number): Promise<unknown> {
+    return this.connection.invoke("AckDelivered", conversationId, upToSeq);
   }
 
   sync(conversationId: string, afterSeq: number, limit: number): Promise<MessagePage> {

@@ -5,6 +5,9 @@ import type { ChatHub, ConnectionStatus } from "./hub";
 import {
   addPending,
   applyDeleted,
+  applyMembers,
+  deliveryTarget,
+  markDeliveredLocally,
   applyDeliveryReceipt,
   applyReadReceipt,
   applyTyping,
@@ -23,6 +26,7 @@ import {
   readTarget,
   seedUnread,
   type UnreadBook,
+  unreadFromSummary,
 } from "./store";
 
 export const PAGE_SIZE = 50;
@@ -49,6 +53,10 @@ export class ChatService {
   private unreadBook: UnreadBook = emptyUnread;
   private presenceMap: Record<string, boolean> = {};
   private version = 0;
+  // Conversation snapshots race (history load, Subscribe, a refresh after an event): only one asked for later than
+  // the snapshot shown may replace it, so an answer that left the server before a status change cannot undo it.
+  private snapshotTicket = 0;
+  private readonly shownTicket = new Map<string, number>();
 
   constructor(
     private readonly api: Api,
@@ -75,9 +83,14 @@ export class ChatService {
     });
     on("supportRoomUpdated", (room) => {
       const entry = this.open.get(room.id);
-      if (entry) this.set(room.id, { ...entry, conversation: room });
+      if (entry && this.takesSnapshot(room.id, ++this.snapshotTicket)) this.set(room.id, { ...entry, conversation: room });
     });
-    this.disposers.push(hub.onReconnected(() => void this.resubscribeAll()));
+    // Every connect, the first included: a new connection has no subscriptions, and messages may have been missed.
+    this.disposers.push(hub.onConnected(() => {
+      void this.resubscribeAll();
+      void this.refreshUnread();
+    }));
+    void this.refreshUnread();
     this.disposers.push(hub.onStatus(() => this.emit()));
   }
 
@@ -130,9 +143,20 @@ export class ChatService {
   }
 
   /** Seeds badges from a conversation list (GET /conversations). */
-  seedUnread(conversations: Conversation[]): void {
+  seedUnread(conversations: { id: string; unreadCount: number }[]): void {
     this.unreadBook = seedUnread(this.unreadBook, Object.fromEntries(conversations.map((c) => [c.id, c.unreadCount])));
     this.emit();
+  }
+
+  /** Exact counts from GET /unread: at start and after a reconnect, when unreadChanged events may have been missed. */
+  async refreshUnread(): Promise<void> {
+    try {
+      const summary = await this.api.unread();
+      this.unreadBook = unreadFromSummary(summary.totalUnread, summary.conversations);
+      this.emit();
+    } catch {
+      // Badges stay as they were; the next event or reconnect corrects them.
+    }
   }
 
   // --- opening and catching up ---
@@ -162,6 +186,7 @@ export class ChatService {
     }
     this.refs.delete(conversationId);
     this.open.delete(conversationId);
+    this.shownTicket.delete(conversationId);
     if (this.hub.isConnected) void this.hub.unsubscribe(conversationId).catch(() => undefined);
     this.emit();
   }
@@ -170,14 +195,17 @@ export class ChatService {
     try {
       // Subscribe before reading history, so nothing created in between is missed (duplicates merge away).
       await this.subscribeHub(conversationId);
+      const ticket = ++this.snapshotTicket;
       const conversation = await this.api.conversation(conversationId);
       const page = await this.api.messages(conversationId, { before: conversation.lastSeq + 1, limit: PAGE_SIZE });
       const entry = this.open.get(conversationId);
       if (!entry) return;
-      let state = prependHistory(entry.state, page);
+      let state = applyMembers(prependHistory(entry.state, page), conversation.members);
       if (page.messages.length === 0) state = markSyncedUpTo(state, conversation.lastSeq);
-      this.set(conversationId, { ...entry, conversation, state, loading: false });
+      const shown = this.takesSnapshot(conversationId, ticket) ? conversation : entry.conversation;
+      this.set(conversationId, { ...entry, conversation: shown, state, loading: false });
       await this.catchUp(conversationId);
+      this.ackDelivered(conversationId);
     } catch (e) {
       const entry = this.open.get(conversationId);
       if (entry) this.set(conversationId, { ...entry, loading: false, error: describe(e) });
@@ -186,9 +214,12 @@ export class ChatService {
 
   private async refreshConversation(conversationId: string): Promise<void> {
     try {
+      const ticket = ++this.snapshotTicket;
       const conversation = await this.api.conversation(conversationId);
       const entry = this.open.get(conversationId);
-      if (entry) this.set(conversationId, { ...entry, conversation });
+      if (entry && this.takesSnapshot(conversationId, ticket)) {
+        this.set(conversationId, { ...entry, conversation, state: applyMembers(entry.state, conversation.members) });
+      }
     } catch {
       // The next event or reload tries again.
     }
@@ -196,12 +227,26 @@ export class ChatService {
 
   private async subscribeHub(conversationId: string): Promise<void> {
     if (!this.hub.isConnected) return;
-    const result = (await this.hub.subscribe(conversationId)) as { lastSeq?: unknown } | null;
-    // Subscribe answers the conversation state; its lastSeq tells whether a catch-up is needed.
-    if (result && typeof result.lastSeq === "number") {
-      const lastSeq = result.lastSeq;
-      this.update(conversationId, (s) => (lastSeq > s.lastSeq ? { ...s, lastSeq } : s));
-    }
+    const ticket = ++this.snapshotTicket;
+    const result = await this.hub.subscribe(conversationId);
+    // Subscribe answers the conversation (with receipt watermarks), its lastSeq (is a catch-up needed?) and
+    // which members are online right now; presence events only report changes after this.
+    const online = new Set(result.onlineUserIds);
+    const presence = { ...this.presenceMap };
+    for (const m of result.conversation.members) presence[m.userId] = online.has(m.userId);
+    this.presenceMap = presence;
+    const entry = this.open.get(conversationId);
+    if (!entry) return;
+    let state = applyMembers(entry.state, result.conversation.members);
+    if (result.lastSeq > state.lastSeq) state = { ...state, lastSeq: result.lastSeq };
+    const conversation = this.takesSnapshot(conversationId, ticket) ? result.conversation : entry.conversation;
+    this.set(conversationId, { ...entry, conversation, state });
+  }
+
+  private takesSnapshot(conversationId: string, ticket: number): boolean {
+    if ((this.shownTicket.get(conversationId) ?? 0) > ticket) return false;
+    this.shownTicket.set(conversationId, ticket);
+    return true;
   }
 
   /** Sync from the last contiguous seq until the server says nothing more remains. */
@@ -224,7 +269,10 @@ export class ChatService {
       [...this.open.keys()].map(async (id) => {
         try {
           await this.subscribeHub(id);
+          // Still loading its first page: load() catches up itself once it knows where history starts.
+          if (this.open.get(id)?.loading) return;
           await this.catchUp(id);
+          this.ackDelivered(id);
           await this.retryPending(id);
         } catch {
           // The next reconnect tries again; the conversation stays as it was.
@@ -253,6 +301,17 @@ export class ChatService {
 
   private receive(message: Message): void {
     this.update(message.conversationId, (s) => mergeMessages(s, [message]));
+    if (message.senderId !== this.selfId) this.ackDelivered(message.conversationId);
+  }
+
+  /** Tells the sender's ticks that this device has the messages (delivered), whether or not they are read yet. */
+  private ackDelivered(conversationId: string): void {
+    const entry = this.open.get(conversationId);
+    if (!entry || !this.hub.isConnected) return;
+    const upTo = deliveryTarget(entry.state);
+    if (upTo === null) return;
+    this.update(conversationId, (s) => markDeliveredLocally(s, upTo));
+    void this.hub.ackDelivered(conversationId, upTo).catch(() => undefined);
   }
 
   /** Optimistic send: the bubble appears at once as pending; the stored message replaces it. */
@@ -286,6 +345,9 @@ export class ChatService {
         : await this.api.sendMessage(conversationId, clientMessageId, text);
       this.receive(stored);
     } catch (e) {
+      // Lost on the way (offline, or the connection dropped mid-call): stay pending; the reconnect resends it with
+      // the same clientMessageId, so a send that did reach the server is not stored twice.
+      if (isConnectionLoss(e) && !this.hub.isConnected) return;
       this.update(conversationId, (s) => markFailed(s, clientMessageId, describe(e)));
     }
   }
@@ -300,12 +362,17 @@ export class ChatService {
     if (!entry) return;
     const upTo = readTarget(entry.state);
     if (upTo === null) return;
-    this.update(conversationId, (s) => markReadLocally(s, upTo));
+    this.update(conversationId, (s) => markDeliveredLocally(markReadLocally(s, upTo), upTo));
     this.unreadBook = clearUnread(this.unreadBook, conversationId);
     this.emit();
     const call = this.hub.isConnected ? this.hub.markRead(conversationId, upTo) : this.api.markRead(conversationId, upTo);
     void call.catch(() => undefined);
   }
+}
+
+function isConnectionLoss(e: unknown): boolean {
+  if (e instanceof ApiError) return e.isNetwork;
+  return e instanceof Error && !/HubException/.test(e.message);
 }
 
 function describe(e: unknown): string {

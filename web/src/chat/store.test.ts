@@ -4,6 +4,10 @@ import {
   addPending,
   applyDeleted,
   applyDeliveryReceipt,
+  applyMembers,
+  deliveryTarget,
+  markDeliveredLocally,
+  unreadFromSummary,
   applyReadReceipt,
   applyTyping,
   applyUnreadChanged,
@@ -251,5 +255,59 @@ describe("typing indicator", () => {
   it("ignores my own typing echo", () => {
     const state = applyTyping(fresh(), me, true, now.getTime());
     expect(typingUsers(state, now.getTime())).toEqual([]);
+  });
+});
+
+describe("receipts after a reload", () => {
+  it("draws read and delivered ticks from the members' watermarks", () => {
+    let s = mergeMessages(fresh(), [msg(1, me), msg(2, me), msg(3, me)]);
+    s = applyMembers(s, [
+      { userId: me, lastReadSeq: 3, lastDeliveredSeq: 3 },
+      { userId: doctor, lastReadSeq: 1, lastDeliveredSeq: 2 },
+    ]);
+    expect(s.messages.map((m) => statusOf(s, m))).toEqual(["read", "delivered", "sent"]);
+  });
+
+  it("never moves a watermark back when an older member list arrives after a live receipt", () => {
+    let s = mergeMessages(fresh(), [msg(1, me), msg(2, me)]);
+    s = applyReadReceipt(s, doctor, 2);
+    s = applyMembers(s, [{ userId: doctor, lastReadSeq: 1, lastDeliveredSeq: 1 }]);
+    expect(statusOf(s, s.messages[1]!)).toBe("read");
+  });
+
+  it("takes my own watermark as my read state", () => {
+    let s = mergeMessages(fresh(), [msg(1), msg(2), msg(3)]);
+    s = applyMembers(s, [{ userId: me, lastReadSeq: 2 }]);
+    expect(countUnread(s)).toBe(1);
+  });
+
+  it("accepts members without watermarks (older servers)", () => {
+    const s = applyMembers(fresh(), [{ userId: doctor }]);
+    expect(s).toEqual(fresh());
+  });
+});
+
+describe("delivery acknowledgement", () => {
+  it("acknowledges the newest message from others once", () => {
+    let s = mergeMessages(fresh(), [msg(1), msg(2, me), msg(3)]);
+    expect(deliveryTarget(s)).toBe(3);
+    s = markDeliveredLocally(s, 3);
+    expect(deliveryTarget(s)).toBeNull();
+    s = mergeMessages(s, [msg(4)]);
+    expect(deliveryTarget(s)).toBe(4);
+  });
+
+  it("has nothing to acknowledge for my own messages", () => {
+    expect(deliveryTarget(mergeMessages(fresh(), [msg(1, me)]))).toBeNull();
+  });
+});
+
+describe("exact unread counts", () => {
+  it("replaces the book with GET /unread's answer", () => {
+    const book = unreadFromSummary(3, [
+      { conversationId: "a", unreadCount: 2 },
+      { conversationId: "b", unreadCount: 1 },
+    ]);
+    expect(book).toEqual({ byConversation: { a: 2, b: 1 }, total: 3 });
   });
 });

@@ -33,6 +33,8 @@ export interface ConversationState {
   hasOlder: boolean;
   /** My read watermark. */
   myLastReadSeq: number;
+  /** Highest seq this device has acknowledged as delivered. */
+  myLastDeliveredSeq: number;
   /** Other members' read and delivery watermarks, by user id. */
   readBy: Record<string, number>;
   deliveredTo: Record<string, number>;
@@ -52,6 +54,7 @@ export function createConversationState(conversationId: string, selfId: string):
     lastSeq: 0,
     hasOlder: false,
     myLastReadSeq: 0,
+    myLastDeliveredSeq: 0,
     readBy: {},
     deliveredTo: {},
     typingUntil: {},
@@ -209,6 +212,42 @@ export function applyDeliveryReceipt(state: ConversationState, userId: string, l
   return { ...state, deliveredTo: { ...state.deliveredTo, [userId]: lastDeliveredSeq } };
 }
 
+/**
+ * Seeds receipt watermarks from the conversation's members (GET /conversations/{id} or Subscribe), so ticks
+ * are right after a reload, not only for receipts that arrive while the page is open. Only moves forward.
+ */
+export function applyMembers(
+  state: ConversationState,
+  members: { userId: string; lastReadSeq?: number; lastDeliveredSeq?: number }[],
+): ConversationState {
+  let next = state;
+  for (const m of members) {
+    const read = m.lastReadSeq ?? 0;
+    const delivered = Math.max(m.lastDeliveredSeq ?? 0, read);
+    if (m.userId === state.selfId) {
+      if (read > next.myLastReadSeq) next = { ...next, myLastReadSeq: read };
+      if (delivered > next.myLastDeliveredSeq) next = { ...next, myLastDeliveredSeq: delivered };
+      continue;
+    }
+    if (read > 0) next = applyReadReceipt(next, m.userId, read);
+    if (delivered > 0) next = applyDeliveryReceipt(next, m.userId, delivered);
+  }
+  return next;
+}
+
+/** The seq to acknowledge as delivered: the newest message from someone else not yet acknowledged. */
+export function deliveryTarget(state: ConversationState): number | null {
+  let max = 0;
+  for (const m of state.messages) {
+    if (m.seq !== null && m.senderId !== state.selfId && m.seq > max) max = m.seq;
+  }
+  return max > state.myLastDeliveredSeq ? max : null;
+}
+
+export function markDeliveredLocally(state: ConversationState, upToSeq: number): ConversationState {
+  return upToSeq > state.myLastDeliveredSeq ? { ...state, myLastDeliveredSeq: upToSeq } : state;
+}
+
 export function markReadLocally(state: ConversationState, upToSeq: number): ConversationState {
   return upToSeq > state.myLastReadSeq ? { ...state, myLastReadSeq: upToSeq } : state;
 }
@@ -278,4 +317,9 @@ export function clearUnread(book: UnreadBook, conversationId: string): UnreadBoo
   const current = book.byConversation[conversationId] ?? 0;
   if (current === 0) return book;
   return { byConversation: { ...book.byConversation, [conversationId]: 0 }, total: Math.max(0, book.total - current) };
+}
+
+/** The book as GET /unread states it: exact, replacing whatever was known. */
+export function unreadFromSummary(totalUnread: number, conversations: { conversationId: string; unreadCount: number }[]): UnreadBook {
+  return { byConversation: Object.fromEntries(conversations.map((c) => [c.conversationId, c.unreadCount])), total: totalUnread };
 }

@@ -42,7 +42,10 @@ export function ChatView({
 }: {
   conversationId: string;
   title?: string;
-  /** Set by the caller when it knows better than the conversation status (e.g. a consultation that has ended). */
+  /**
+   * Set by a caller that knows better than the conversation status: a reason makes the chat read-only, null keeps
+   * it writable (an active consultation; the server still refuses a send that comes too late, with a clear error).
+   */
   readOnlyReason?: string | null;
 }) {
   const chat = useChat();
@@ -59,9 +62,10 @@ export function ChatView({
     conversation?.status === "read_only"
       ? "This conversation is read-only now."
       : conversation?.status === "closed"
-        ? "This conversation is closed. Sending a message reopens it."
+        ? "This conversation is closed."
         : null;
-  const readOnly = readOnlyReason ?? (conversation?.status === "read_only" ? statusReadOnly : null);
+  // The caller may know more (a consultation that ended); the server's status always wins when it refuses sends.
+  const readOnly = readOnlyReason === undefined ? statusReadOnly : readOnlyReason;
   const heading = title ?? conversationTitle(conversation, user.id);
 
   return (
@@ -75,10 +79,7 @@ export function ChatView({
           {readOnly}
         </p>
       ) : (
-        <>
-          {statusReadOnly && <p className="hint">{statusReadOnly}</p>}
-          <Composer chat={chat} conversationId={conversationId} disabled={entry.loading} />
-        </>
+        <Composer chat={chat} conversationId={conversationId} disabled={entry.loading} />
       )}
     </section>
   );

@@ -1,57 +1,55 @@
-import { useEffect, useState, type FormEvent } from "react";
-import type { Consultation, ConsultationStatus, Doctor } from "../api/types";
+import { useCallback, useEffect, useReducer, useState, type FormEvent } from "react";
+import type { Consultation, Doctor } from "../api/types";
 import { Field, FormError, fieldError, Loading, Notice } from "../components/ui";
+import {
+  cancelText,
+  consultationReducer,
+  isEnded,
+  remainingSeconds,
+  statusText,
+  upsertConsultation,
+  waitingRequests,
+} from "../consultations/model";
 import { useApi, useChat, useUser } from "../context";
-import { formatCountdown, formatDateTime, formatIdr } from "../format";
-import { useLoad } from "../hooks";
+import { formatCountdown, formatDateTime, formatIdr, formatTime } from "../format";
+import { useLoad, useNow } from "../hooks";
 import { Link, navigate } from "../router";
 import { ChatView } from "./chat";
 import { ScheduleSummary } from "./doctors";
 
-const statusText: Record<ConsultationStatus, string> = {
-  awaiting_payment: "Awaiting payment",
-  paid: "Paid, waiting for the doctor",
-  active: "In session",
-  completed: "Completed",
-  cancelled: "Cancelled",
-};
-
-/** Keeps a list of consultations current from consultationUpdated / consultationRequested events. */
-function useLiveConsultations(initial: Consultation[] | null, setData: (c: Consultation[]) => void) {
+/**
+ * A list of my consultations kept current by consultationUpdated / consultationRequested / consultationExpiring,
+ * and re-read after a reconnect (events sent while away are not replayed).
+ */
+function useLiveConsultations() {
+  const api = useApi();
   const chat = useChat();
+  const load = useLoad(() => api.consultations(), [api]);
+  const { setData, reload } = load;
   useEffect(() => {
     if (!chat) return;
-    const upsert = (c: Consultation) => {
-      const list = initial ?? [];
-      const i = list.findIndex((x) => x.id === c.id);
-      setData(i >= 0 ? list.with(i, c) : [c, ...list]);
-    };
-    const offs = [chat.hub.on("consultationUpdated", upsert), chat.hub.on("consultationRequested", upsert), chat.hub.on("consultationExpiring", upsert)];
+    const upsert = (c: Consultation) => setData((list) => upsertConsultation(list ?? [], c));
+    const offs = [
+      chat.hub.on("consultationUpdated", upsert),
+      chat.hub.on("consultationRequested", upsert),
+      chat.hub.on("consultationExpiring", upsert),
+      chat.hub.onReconnected(() => void reload()),
+    ];
     return () => offs.forEach((off) => off());
-  }, [chat, initial, setData]);
+  }, [chat, setData, reload]);
+  return load;
 }
 
-/** A countdown to the end of a consultation, from the server's remainingSeconds (immune to a wrong device clock). */
-function useRemaining(c: Consultation | null): number | null {
-  const [deadline, setDeadline] = useState<number | null>(null);
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!c || c.status !== "active") {
-      setDeadline(null);
-      return;
-    }
-    setDeadline(Date.now() + c.remainingSeconds * 1000);
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [c]);
-  return deadline === null ? null : Math.max(0, Math.round((deadline - now) / 1000));
+/** The other party, as the viewer sees it. */
+function counterpart(c: Consultation, role: string): string {
+  return role === "doctor" ? c.patientName : c.doctorName;
 }
 
 export function Consultations() {
-  const api = useApi();
   const user = useUser();
-  const { data, setData, error, loading } = useLoad(() => api.consultations(), [api]);
-  useLiveConsultations(data, setData);
+  const { data, error, loading } = useLiveConsultations();
+  const current = data?.filter((c) => !isEnded(c)) ?? [];
+  const past = data?.filter(isEnded) ?? [];
   return (
     <section>
       <h1>{user.role === "doctor" ? "Consultations" : "My consultations"}</h1>
@@ -62,30 +60,65 @@ export function Consultations() {
           No consultations yet. {user.role === "patient" && <Link to="/doctors">Find a doctor</Link>}
         </p>
       )}
-      <ul className="cards">
-        {data?.map((c) => <ConsultationCard key={c.id} consultation={c} />)}
-      </ul>
+      {current.length > 0 && (
+        <>
+          <h2>Current</h2>
+          <ul className="cards" aria-label="Current consultations">
+            {current.map((c) => <ConsultationCard key={c.id} consultation={c} />)}
+          </ul>
+        </>
+      )}
+      {past.length > 0 && (
+        <>
+          <h2>Past</h2>
+          <ul className="cards" aria-label="Past consultations">
+            {past.map((c) => <ConsultationCard key={c.id} consultation={c} />)}
+          </ul>
+        </>
+      )}
     </section>
   );
 }
 
+/** A ticking countdown for one active consultation, rebased whenever the server sends a new remainingSeconds. */
+function useCountdown(c: Consultation | null): number | null {
+  const [tracked, dispatch] = useReducer(consultationReducer, null);
+  useEffect(() => {
+    if (c) dispatch({ type: "updated", consultation: c, at: Date.now() });
+  }, [c]);
+  const now = useNow(tracked?.endsAtLocal != null);
+  return remainingSeconds(tracked, now);
+}
+
 function ConsultationCard({ consultation: c }: { consultation: Consultation }) {
-  const remaining = useRemaining(c);
+  const user = useUser();
+  const remaining = useCountdown(c);
+  const name = counterpart(c, user.role);
+  const why = cancelText(c);
   return (
-    <li className="card">
+    <li className="card consultation-card" data-testid="consultation-card" data-status={c.status}>
+      <h3>{name}</h3>
       <p>
-        <strong>{statusText[c.status]}</strong> · {formatIdr(c.fee)}
+        <strong className={`status status-${c.status}`}>{statusText[c.status]}</strong> · {formatIdr(c.fee)}
       </p>
-      <p>Starts {formatDateTime(c.startsAt)}</p>
-      {remaining !== null && <p className="countdown">{formatCountdown(remaining)} left</p>}
-      {c.status === "awaiting_payment" && c.payment?.redirectUrl && (
-        <a className="button primary" href={c.payment.redirectUrl}>
-          Pay now
-        </a>
+      <p>{c.status === "active" || isEnded(c) ? `Started ${formatDateTime(c.startsAt)}` : `Booked for ${formatDateTime(c.startsAt)}`}</p>
+      {remaining !== null && (
+        <p className="countdown">
+          <span className="visually-hidden">Time left: </span>
+          {formatCountdown(remaining)} left
+        </p>
       )}
-      <Link className="button" to={`/consultations/${c.id}`}>
-        Open
-      </Link>
+      {why && <p className="hint">{why}</p>}
+      <div className="actions">
+        {c.status === "awaiting_payment" && c.payment?.redirectUrl && user.role === "patient" && (
+          <a className="button primary" href={c.payment.redirectUrl}>
+            Pay {formatIdr(c.fee)}
+          </a>
+        )}
+        <Link className="button" to={`/consultations/${c.id}`}>
+          Open<span className="visually-hidden"> consultation with {name}</span>
+        </Link>
+      </div>
     </li>
   );
 }
@@ -94,73 +127,115 @@ export function ConsultationPage({ consultationId }: { consultationId: string })
   const api = useApi();
   const user = useUser();
   const chat = useChat();
-  const { data: c, setData, error, reload } = useLoad(() => api.consultation(consultationId), [api, consultationId]);
-  const [warning, setWarning] = useState(false);
+  const [tracked, dispatch] = useReducer(consultationReducer, null);
+  const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
-  const remaining = useRemaining(c);
+  const [busy, setBusy] = useState(false);
+  const now = useNow(tracked?.endsAtLocal != null);
+
+  const load = useCallback(async () => {
+    try {
+      const c = await api.consultation(consultationId);
+      dispatch({ type: "loaded", consultation: c, at: Date.now() });
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, [api, consultationId]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
 
   useEffect(() => {
     if (!chat) return;
     const mine = (x: Consultation) => x.id === consultationId;
     const offs = [
-      chat.hub.on("consultationUpdated", (x) => mine(x) && setData(x)),
-      chat.hub.on("consultationExpiring", (x) => {
-        if (!mine(x)) return;
-        setData(x);
-        setWarning(true);
-      }),
+      chat.hub.on("consultationUpdated", (x) => mine(x) && dispatch({ type: "updated", consultation: x, at: Date.now() })),
+      chat.hub.on("consultationRequested", (x) => mine(x) && dispatch({ type: "updated", consultation: x, at: Date.now() })),
+      chat.hub.on("consultationExpiring", (x) => mine(x) && dispatch({ type: "expiring", consultation: x, at: Date.now() })),
+      // Events sent while disconnected are not replayed: re-read the consultation after a reconnect.
+      chat.hub.onReconnected(() => void load()),
     ];
-    // Missed events while disconnected: re-read the consultation after a reconnect.
-    offs.push(chat.hub.onReconnected(() => void reload()));
     return () => offs.forEach((off) => off());
-  }, [chat, consultationId, setData, reload]);
+  }, [chat, consultationId, load]);
 
   const act = async (action: (id: string) => Promise<Consultation>) => {
     setActionError(null);
+    setBusy(true);
     try {
-      setData(await action(consultationId));
+      dispatch({ type: "updated", consultation: await action(consultationId), at: Date.now() });
     } catch (e) {
       setActionError(e);
+      // A 409 means the state moved meanwhile (e.g. the session already ended): show what it is now.
+      void load();
+    } finally {
+      setBusy(false);
     }
   };
 
-  if (error) return <FormError error={error} />;
-  if (!c) return <Loading what="the consultation" />;
+  if (error && !tracked) return <FormError error={error} />;
+  if (!tracked) return <Loading what="the consultation" />;
 
-  const ended = c.status === "completed" || c.status === "cancelled";
+  const c = tracked.consultation;
+  const remaining = remainingSeconds(tracked, now);
+  const ended = isEnded(c);
+  const why = cancelText(c);
+  const name = counterpart(c, user.role);
   return (
     <section className="consultation">
       <p>
         <Link to="/consultations">← Consultations</Link>
       </p>
-      <div className="panel consultation-status">
+      <div className="panel consultation-status" data-testid="consultation-status" data-status={c.status}>
+        <h1>
+          Consultation with {name}
+        </h1>
         <p>
-          <strong>{statusText[c.status]}</strong> · {formatIdr(c.fee)} · {formatDateTime(c.startsAt)}–{formatDateTime(c.endsAt)}
+          <strong className={`status status-${c.status}`}>{statusText[c.status]}</strong> · {formatIdr(c.fee)}
+        </p>
+        <p>
+          {c.status === "active" || ended ? "Started" : "Booked for"} {formatDateTime(c.startsAt)}
+          {c.status !== "awaiting_payment" && c.status !== "paid" && <> · ends {formatTime(c.endsAt)}</>}
         </p>
         {remaining !== null && (
-          <p className="countdown" aria-live="off">
+          // Not live: a screen reader announcing every second would be unbearable; the warning is announced instead.
+          <p className="countdown" aria-live="off" data-testid="countdown">
             Time left: <span>{formatCountdown(remaining)}</span>
           </p>
         )}
-        {warning && c.status === "active" && <Notice tone="warning">This consultation ends in a few minutes.</Notice>}
+        {tracked.warned && c.status === "active" && (
+          <Notice tone="warning">This consultation ends in {Math.max(1, Math.ceil((remaining ?? 0) / 60))} minutes or less.</Notice>
+        )}
+        {c.status === "completed" && <Notice>This consultation has ended.</Notice>}
+        {why && <Notice>{why}</Notice>}
         <FormError error={actionError} />
-        {c.status === "awaiting_payment" && c.payment?.redirectUrl && user.role === "patient" && (
-          <a className="button primary" href={c.payment.redirectUrl}>
-            Pay {formatIdr(c.fee)}
-          </a>
+        {c.status === "awaiting_payment" && user.role === "patient" && (
+          <>
+            {c.payBy && <p className="hint">Pay by {formatTime(c.payBy)} to keep this booking.</p>}
+            {c.payment?.redirectUrl && (
+              <a className="button primary" href={c.payment.redirectUrl}>
+                Pay {formatIdr(c.fee)}
+              </a>
+            )}
+          </>
+        )}
+        {c.status === "paid" && user.role === "patient" && (
+          <p className="hint">Paid. The doctor has been notified and will start the session; the chat opens then.</p>
         )}
         {user.role === "doctor" && c.status === "paid" && (
           <div className="actions">
-            <button type="button" className="primary" onClick={() => void act(api.acceptConsultation)}>
+            <button type="button" className="primary" disabled={busy} onClick={() => void act(api.acceptConsultation)}>
               Accept and start
             </button>
-            <button type="button" className="danger" onClick={() => void act(api.declineConsultation)}>
+            <button type="button" className="danger" disabled={busy} onClick={() => void act(api.declineConsultation)}>
               Decline
             </button>
           </div>
         )}
         {user.role === "doctor" && c.status === "active" && (
-          <button type="button" className="danger" onClick={() => window.confirm("End this consultation now?") && void act(api.endConsultation)}>
+          <button type="button" className="danger" disabled={busy}
+            onClick={() => window.confirm("End this consultation now? The chat becomes read-only for both of you.") && void act(api.endConsultation)}>
             End consultation
           </button>
         )}
@@ -168,16 +243,17 @@ export function ConsultationPage({ consultationId }: { consultationId: string })
       {c.conversationId ? (
         <ChatView
           conversationId={c.conversationId}
+          title={name}
           readOnlyReason={
             c.status === "active"
               ? null
               : ended
-                ? "This consultation has ended. The chat stays here as part of the medical record."
+                ? "This consultation has ended. The chat stays here, read-only, as part of the medical record."
                 : "The chat opens when the doctor starts the consultation."
           }
         />
       ) : (
-        <p>The chat opens once the consultation is paid.</p>
+        !ended && <p>The chat opens once the consultation is paid and the doctor starts it.</p>
       )}
     </section>
   );
@@ -205,7 +281,8 @@ function BookingForm({ doctor }: { doctor: Doctor }) {
     try {
       const start = when === "later" && startAt ? new Date(startAt).toISOString() : undefined;
       const c = await api.book(doctor.id, start);
-      if (c.payment?.redirectUrl) window.location.assign(c.payment.redirectUrl);
+      // The checkout (simulated page or Midtrans) brings the payer back to /consultations/{id} afterwards.
+      if (c.status === "awaiting_payment" && c.payment?.redirectUrl) window.location.assign(c.payment.redirectUrl);
       else navigate(`/consultations/${c.id}`);
     } catch (err) {
       setError(err);
@@ -222,6 +299,7 @@ function BookingForm({ doctor }: { doctor: Doctor }) {
       <p>
         {doctor.specialty || "General practice"} · <strong>{formatIdr(doctor.fee)}</strong>
       </p>
+      {doctor.bio && <p className="bio">{doctor.bio}</p>}
       <ScheduleSummary schedule={doctor.schedule} />
       <form onSubmit={submit} noValidate aria-label="Book a consultation" className="panel">
         <FormError error={error} />
@@ -233,42 +311,44 @@ function BookingForm({ doctor }: { doctor: Doctor }) {
           </label>
           <label className="choice">
             <input type="radio" name="when" value="later" checked={when === "later"} onChange={() => setWhen("later")} />
-            Later
+            At a later time
           </label>
         </fieldset>
         {when === "later" && (
           <Field label="Start" type="datetime-local" value={startAt} required onChange={(e) => setStartAt(e.target.value)}
-            hint="In your device's time; it must fall in the doctor's working hours."
+            hint="In your device's time; it must fall in the doctor's working hours (clinic time)."
             error={fieldError(error, "startAt")} />
         )}
         <button type="submit" className="primary" disabled={busy || (when === "later" && !startAt)}>
-          Continue to payment ({formatIdr(doctor.fee)})
+          {busy ? "Booking…" : `Continue to payment (${formatIdr(doctor.fee)})`}
         </button>
       </form>
     </section>
   );
 }
 
+/** The doctor's live queue: paid requests arrive by consultationRequested; accept starts the session at once. */
 export function DoctorQueue() {
   const api = useApi();
-  const { data, setData, error, loading, reload } = useLoad(() => api.consultations(), [api]);
-  const chat = useChat();
+  const { data, setData, error, loading } = useLiveConsultations();
   const [actionError, setActionError] = useState<unknown>(null);
-  useLiveConsultations(data, setData);
-  useEffect(() => (chat ? chat.hub.onReconnected(() => void reload()) : undefined), [chat, reload]);
+  const [busy, setBusy] = useState<string | null>(null);
 
   const act = async (action: (id: string) => Promise<Consultation>, id: string, open: boolean) => {
     setActionError(null);
+    setBusy(id);
     try {
       const c = await action(id);
-      setData((data ?? []).map((x) => (x.id === c.id ? c : x)));
+      setData((list) => upsertConsultation(list ?? [], c));
       if (open) navigate(`/consultations/${c.id}`);
     } catch (e) {
       setActionError(e);
+    } finally {
+      setBusy(null);
     }
   };
 
-  const waiting = data?.filter((c) => c.status === "paid") ?? [];
+  const waiting = waitingRequests(data ?? []);
   const active = data?.filter((c) => c.status === "active") ?? [];
   return (
     <section>
@@ -276,31 +356,35 @@ export function DoctorQueue() {
       <FormError error={error ?? actionError} />
       {loading && !data && <Loading what="your queue" />}
       <h2>Waiting for you</h2>
-      {waiting.length === 0 && <p>No paid requests are waiting.</p>}
-      <ul className="cards" aria-label="Waiting requests">
-        {waiting.map((c) => (
-          <li key={c.id} className="card">
-            <p>
-              Paid {formatIdr(c.fee)} · for {formatDateTime(c.startsAt)}
-            </p>
-            <div className="actions">
-              <button type="button" className="primary" onClick={() => void act(api.acceptConsultation, c.id, true)}>
-                Accept
-              </button>
-              <button type="button" className="danger" onClick={() => void act(api.declineConsultation, c.id, false)}>
-                Decline
-              </button>
-            </div>
-          </li>
-        ))}
-      </ul>
+      <div aria-live="polite">
+        {data && waiting.length === 0 && <p>No paid requests are waiting.</p>}
+        <ul className="cards" aria-label="Waiting requests">
+          {waiting.map((c) => (
+            <li key={c.id} className="card request" data-testid="request-card">
+              <h3>{c.patientName}</h3>
+              <p>
+                Paid {formatIdr(c.fee)} · booked for {formatDateTime(c.startsAt)}
+              </p>
+              {c.acceptBy && <p className="hint">Accept by {formatTime(c.acceptBy)} or it is cancelled and refunded.</p>}
+              <div className="actions">
+                <button type="button" className="primary" disabled={busy === c.id} onClick={() => void act(api.acceptConsultation, c.id, true)}>
+                  Accept<span className="visually-hidden"> {c.patientName}</span>
+                </button>
+                <button type="button" className="danger" disabled={busy === c.id} onClick={() => void act(api.declineConsultation, c.id, false)}>
+                  Decline<span className="visually-hidden"> {c.patientName}</span>
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      </div>
       <h2>In session</h2>
-      {active.length === 0 && <p>No active consultations.</p>}
-      <ul className="cards">
+      {data && active.length === 0 && <p>No active consultations.</p>}
+      <ul className="cards" aria-label="Active consultations">
         {active.map((c) => <ConsultationCard key={c.id} consultation={c} />)}
       </ul>
       <p>
-        <Link to="/consultations">All consultations</Link>
+        <Link to="/consultations">All consultations, including past ones</Link>
       </p>
     </section>
   );

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import type { Doctor, ScheduleEntry } from "../api/types";
 import { Field, FormError, fieldError, Loading, Notice, PresenceDot, SelectField, TextAreaField } from "../components/ui";
 import { useApi, useChat, useUser } from "../context";
@@ -10,7 +10,17 @@ export function DoctorsList() {
   const api = useApi();
   const user = useUser();
   const chat = useChat();
-  const { data, error, loading } = useLoad(() => api.doctors(), [api]);
+  const { data, error, loading, reload } = useLoad(() => api.doctors(), [api]);
+  // availableNow follows the clinic's wall clock and online follows connections: re-read now and then, and after
+  // a reconnect; presence events refine "online" for doctors I share a conversation with.
+  useEffect(() => {
+    const t = setInterval(() => void reload(), 60_000);
+    const off = chat?.hub.onReconnected(() => void reload());
+    return () => {
+      clearInterval(t);
+      off?.();
+    };
+  }, [chat, reload]);
 
   return (
     <section>
