@@ -149,7 +149,8 @@ public sealed partial class ConsultationBooking(
                 try
                 {
                     session = await gateway.CreateAsync(new PaymentRequest(orderId, doctor.Fee, patient.DisplayName, patient.Email,
-                        $"Consultation with {doctor.DisplayName}", now, settings.PaymentTimeout, publicBase), cancellationToken);
+                        $"Consultation with {doctor.DisplayName}", now, settings.PaymentTimeout, publicBase,
+                        new Uri(publicBase, $"/consultations/{consultationId}")), cancellationToken);
                 }
                 catch (PaymentGatewayException e)
                 {

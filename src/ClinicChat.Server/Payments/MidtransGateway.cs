@@ -92,7 +92,12 @@ public sealed record SnapRequest(
     [property: JsonPropertyName("transaction_details")] SnapTransactionDetails TransactionDetails,
     [property: JsonPropertyName("customer_details")] SnapCustomerDetails CustomerDetails,
     [property: JsonPropertyName("item_details")] IReadOnlyList<SnapItem> ItemDetails,
-    [property: JsonPropertyName("expiry")] SnapExpiry Expiry);
+    [property: JsonPropertyName("expiry")] SnapExpiry Expiry,
+    [property: JsonPropertyName("callbacks")] SnapCallbacks Callbacks);
+
+/// <summary>Per-transaction override of the dashboard's Finish redirect URL, so each payer returns to their consultation.</summary>
+public sealed record SnapCallbacks(
+    [property: JsonPropertyName("finish")] string Finish);
 
 public sealed record SnapTransactionDetails(
     [property: JsonPropertyName("order_id")] string OrderId,
@@ -135,7 +140,8 @@ public sealed class MidtransGateway(MidtransClient client, IOptions<MidtransOpti
                 // Midtrans' format: "yyyy-MM-dd HH:mm:ss +0700"; UTC is as good as any zone.
                 request.CreatedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " +0000",
                 "minute",
-                Math.Max(1, (int)Math.Ceiling(request.Expiry.TotalMinutes))));
+                Math.Max(1, (int)Math.Ceiling(request.Expiry.TotalMinutes))),
+            new SnapCallbacks(request.ReturnUrl.ToString()));
         var snap = await client.CreateTransactionAsync(body, cancellationToken);
         return new PaymentSession(snap.Token, snap.RedirectUrl!);
     }

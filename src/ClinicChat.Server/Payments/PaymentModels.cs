@@ -17,7 +17,10 @@ public static class PaymentStatuses
     public const string Expired = "expired";
 }
 
-/// <summary>What booking asks a gateway for: one payment attempt for one consultation.</summary>
+/// <summary>
+/// What booking asks a gateway for: one payment attempt for one consultation. ReturnUrl is the page the payer
+/// should land on when the gateway is done (the web client's consultation page).
+/// </summary>
 public sealed record PaymentRequest(
     string OrderId,
     long Amount,
@@ -26,7 +29,8 @@ public sealed record PaymentRequest(
     string ItemName,
     DateTimeOffset CreatedAt,
     TimeSpan Expiry,
-    Uri PublicBase);
+    Uri PublicBase,
+    Uri ReturnUrl);
 
 /// <summary>Where the payer goes next: a Snap token (for Snap.js) and/or a page to redirect to.</summary>
 public sealed record PaymentSession(string? Token, string RedirectUrl);

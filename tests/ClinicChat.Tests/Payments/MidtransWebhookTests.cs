@@ -47,6 +47,7 @@ public sealed class MidtransWebhookTests(MidtransApp app) : IClassFixture<Midtra
         Assert.Equal(1, request["item_details"]![0]!["quantity"]!.GetValue<int>());
         Assert.Equal("minute", request["expiry"]!["unit"]!.GetValue<string>());
         Assert.Equal(15, request["expiry"]!["duration"]!.GetValue<int>());
+        Assert.Equal(new Uri(app.BaseAddress, $"/consultations/{booked.Id}").ToString(), request["callbacks"]!["finish"]!.GetValue<string>());
     }
 
     [Fact]
