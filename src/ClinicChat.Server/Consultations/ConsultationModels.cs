@@ -23,7 +23,8 @@ public sealed record PaymentDto(string Provider, string OrderId, string Status, 
 
 /// <summary>
 /// The public consultation shape (PRODUCT.md §5) plus additions: names for display, the refund flag and
-/// cancel reason, and the two deadlines (payBy while awaiting payment, acceptBy while paid).
+/// cancel reason, the two deadlines (payBy while awaiting payment, acceptBy while paid) and, while active,
+/// warnedAt: when the end-of-session warning went out, so a client that reloads knows without guessing.
 /// </summary>
 public sealed record ConsultationDto(
     Guid Id,
@@ -42,6 +43,7 @@ public sealed record ConsultationDto(
     string? CancelReason,
     DateTimeOffset CreatedAt,
     DateTimeOffset? PayBy,
-    DateTimeOffset? AcceptBy);
+    DateTimeOffset? AcceptBy,
+    DateTimeOffset? WarnedAt);
 
 public sealed record BookConsultationRequest(Guid? DoctorId, DateTimeOffset? StartAt);

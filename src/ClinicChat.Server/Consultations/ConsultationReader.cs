@@ -9,7 +9,7 @@ public sealed class ConsultationReader(TimeProvider time)
     private const string Select = """
         select c.id, c.patient_id, pu.display_name as patient_name, c.doctor_id, du.display_name as doctor_name,
                c.status, c.fee, c.starts_at, c.ends_at, c.conversation_id, c.refund_due, c.cancel_reason,
-               c.created_at, c.payment_due_at, c.accept_due_at,
+               c.created_at, c.payment_due_at, c.accept_due_at, c.warning_sent_at,
                p.provider as payment_provider, p.order_id as payment_order_id, p.status as payment_status,
                p.token as payment_token, p.redirect_url as payment_redirect_url
         from consultations c
@@ -54,13 +54,14 @@ public sealed class ConsultationReader(TimeProvider time)
         return new ConsultationDto(r.Id, r.PatientId, r.DoctorId, r.Status, r.Fee, r.StartsAt, r.EndsAt, remaining,
             r.ConversationId, payment, r.PatientName, r.DoctorName, r.RefundDue, r.CancelReason, r.CreatedAt,
             r.Status == ConsultationStatuses.AwaitingPayment ? r.PaymentDueAt : null,
-            r.Status == ConsultationStatuses.Paid ? r.AcceptDueAt : null);
+            r.Status == ConsultationStatuses.Paid ? r.AcceptDueAt : null,
+            r.Status == ConsultationStatuses.Active ? r.WarningSentAt : null);
     }
 
     private sealed record Row(
         Guid Id, Guid PatientId, string PatientName, Guid DoctorId, string DoctorName, string Status, long Fee,
         DateTimeOffset StartsAt, DateTimeOffset EndsAt, Guid? ConversationId, bool RefundDue, string? CancelReason,
-        DateTimeOffset CreatedAt, DateTimeOffset PaymentDueAt, DateTimeOffset? AcceptDueAt,
+        DateTimeOffset CreatedAt, DateTimeOffset PaymentDueAt, DateTimeOffset? AcceptDueAt, DateTimeOffset? WarningSentAt,
         string? PaymentProvider, string? PaymentOrderId, string? PaymentStatus, string? PaymentToken, string? PaymentRedirectUrl);
 }
 

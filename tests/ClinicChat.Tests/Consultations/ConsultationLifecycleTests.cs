@@ -64,7 +64,9 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         await doctorHub.NextMatchingAsync<JsonElement>("consultationUpdated", e => e.GetProperty("status").GetString() == "active");
 
         app.Clock.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(1200, (await ConsultationApp.GetAsync(patient, booked.Id)).RemainingSeconds);
+        var beforeWarning = await ConsultationApp.GetAsync(patient, booked.Id);
+        Assert.Equal(1200, beforeWarning.RemainingSeconds);
+        Assert.Null(beforeWarning.WarnedAt);
 
         // The background scheduler runs on the fake clock's timer: no direct call, no sleep.
         app.Clock.Advance(TimeSpan.FromMinutes(15));
@@ -73,6 +75,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         Assert.Equal(300, patientWarning.GetProperty("remainingSeconds").GetInt64());
         await doctorHub.NextAsync<JsonElement>("consultationExpiring");
         Assert.Contains("This consultation ends in 5 minutes.", await app.SystemMessagesAsync(active.ConversationId.Value));
+        Assert.NotNull((await ConsultationApp.GetAsync(await app.FreshAsync(patient), booked.Id)).WarnedAt);
 
         app.Clock.Advance(TimeSpan.FromMinutes(5));
         await patientHub.NextMatchingAsync<JsonElement>("consultationUpdated", e => e.GetProperty("status").GetString() == "completed");

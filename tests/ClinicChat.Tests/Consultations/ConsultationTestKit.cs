@@ -133,7 +133,8 @@ public sealed record ConsultationView(
     bool RefundDue,
     string? CancelReason,
     DateTimeOffset? PayBy,
-    DateTimeOffset? AcceptBy);
+    DateTimeOffset? AcceptBy,
+    DateTimeOffset? WarnedAt);
 
 public static class ProblemReading
 {

@@ -111,6 +111,8 @@ export interface Consultation {
   payBy: string | null;
   /** While paid: when it is cancelled unless the doctor accepts. */
   acceptBy: string | null;
+  /** While active: when the end-of-session warning was sent (null before it). */
+  warnedAt: string | null;
 }
 
 export type CancelReason = "payment_timeout" | "payment_failed" | "declined" | "accept_timeout";

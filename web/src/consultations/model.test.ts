@@ -21,6 +21,7 @@ function consultation(patch: Partial<Consultation> = {}): Consultation {
     createdAt: "2026-11-16T02:59:00Z",
     payBy: null,
     acceptBy: null,
+    warnedAt: null,
     ...patch,
   };
 }
@@ -72,9 +73,18 @@ describe("warning and end", () => {
     expect(t!.warned).toBe(true);
   });
 
-  it("a page loaded inside the last five minutes shows the warning it missed", () => {
-    const t = consultationReducer(null, { type: "loaded", consultation: consultation({ remainingSeconds: 240 }), at: 0 });
+  it("a page loaded after the server sent the warning shows the warning it missed", () => {
+    const t = consultationReducer(null, {
+      type: "loaded",
+      consultation: consultation({ remainingSeconds: 240, warnedAt: "2026-11-16T03:25:00Z" }),
+      at: 0,
+    });
     expect(t!.warned).toBe(true);
+  });
+
+  it("a page loaded before the warning went out shows none, whatever the configured warning time", () => {
+    const t = consultationReducer(null, { type: "loaded", consultation: consultation({ remainingSeconds: 240 }), at: 0 });
+    expect(t!.warned).toBe(false);
   });
 
   it("drops the warning once completed", () => {

@@ -21,14 +21,11 @@ export function isEnded(c: Consultation): boolean {
   return c.status === "completed" || c.status === "cancelled";
 }
 
-/** Below this many seconds left, a (re)loaded page shows the warning even if it missed consultationExpiring. */
-export const WARNING_SECONDS = 300;
-
 export interface TrackedConsultation {
   consultation: Consultation;
   /** Device-clock instant (ms) at which the session ends: when remainingSeconds was received plus that many seconds. */
   endsAtLocal: number | null;
-  /** consultationExpiring arrived (or the page loaded inside the warning window). */
+  /** consultationExpiring arrived, or the server says the warning went out (warnedAt). */
   warned: boolean;
 }
 
@@ -39,7 +36,8 @@ export type ConsultationAction =
 
 function track(previous: TrackedConsultation | null, c: Consultation, at: number, warned: boolean): TrackedConsultation {
   const endsAtLocal = c.status === "active" ? at + Math.max(0, c.remainingSeconds) * 1000 : null;
-  return { consultation: c, endsAtLocal, warned: c.status === "active" && (warned || (previous?.warned ?? false)) };
+  const serverWarned = c.warnedAt != null;
+  return { consultation: c, endsAtLocal, warned: c.status === "active" && (warned || serverWarned || (previous?.warned ?? false)) };
 }
 
 export function consultationReducer(state: TrackedConsultation | null, action: ConsultationAction): TrackedConsultation | null {
@@ -48,7 +46,7 @@ export function consultationReducer(state: TrackedConsultation | null, action: C
   if (!isNewer(state?.consultation ?? null, c)) return state;
   switch (action.type) {
     case "loaded":
-      return track(state, c, action.at, c.status === "active" && c.remainingSeconds <= WARNING_SECONDS);
+      return track(state, c, action.at, false);
     case "updated":
       return track(state, c, action.at, false);
     case "expiring":
