@@ -21,6 +21,8 @@ public sealed class CareTests(BrowserFixture fixture)
             await form.GetByLabel("Nurse or midwife").SelectOptionAsync(new SelectOptionValue { Value = nurse.Id.ToString() });
             await form.GetByRole(AriaRole.Button, new() { Name = "Assign" }).ClickAsync();
             await Expect(admin.GetByText($"{nurse.DisplayName} now cares for {patient.DisplayName}.")).ToBeVisibleAsync();
+            var overview = admin.GetByRole(AriaRole.Table, new() { Name = "Current nurse assignments" });
+            await Expect(overview.GetByRole(AriaRole.Row).Filter(new() { HasText = patient.DisplayName })).ToContainTextAsync(nurse.DisplayName);
             await adminBrowser.ScreenshotAsync("admin-nurse-assignment");
         }
 

@@ -16,6 +16,9 @@ public static class CareEndpoints
     /// <summary>Under /admin/patients, admin only.</summary>
     public static RouteGroupBuilder MapCareAdmin(this RouteGroupBuilder group)
     {
+        group.MapGet("/nurse-assignments", async Task<Ok<IReadOnlyList<CareAssignmentViewDto>>> (CareService care, CancellationToken ct) =>
+            TypedResults.Ok(await care.CurrentAssignmentsAsync(ct)));
+
         group.MapPut("/{patientId:guid}/nurse", async Task<Results<Ok<CareAssignmentDto>, ProblemHttpResult>> (
             Guid patientId, AssignNurseRequest request, ClaimsPrincipal admin, CareService care, HttpContext http, CancellationToken ct) =>
             ConversationEndpoints.ToResult(await care.AssignAsync(patientId, request.NurseId, admin.UserId(), ct), http));

@@ -6,6 +6,15 @@ public sealed record AssignNurseRequest(Guid? NurseId);
 
 public sealed record CareAssignmentDto(Guid PatientId, Guid NurseId, Guid ConversationId, DateTimeOffset AssignedAt);
 
+/// <summary>A current assignment as the admin's overview lists it.</summary>
+public sealed record CareAssignmentViewDto(
+    Guid PatientId,
+    string PatientName,
+    Guid NurseId,
+    string NurseName,
+    Guid ConversationId,
+    DateTimeOffset AssignedAt);
+
 public sealed record CarePatientDto(
     Guid PatientId,
     string DisplayName,

@@ -21,6 +21,22 @@ public sealed class CareService(
     IPresence presence,
     TimeProvider time)
 {
+    /// <summary>Every current assignment, for the admin's overview (no message content).</summary>
+    public async Task<IReadOnlyList<CareAssignmentViewDto>> CurrentAssignmentsAsync(CancellationToken cancellationToken)
+    {
+        const string sql = """
+            select a.patient_id, p.display_name as patient_name, a.nurse_id, n.display_name as nurse_name,
+                   a.conversation_id, a.assigned_at
+            from care_assignments a
+            join users p on p.id = a.patient_id
+            join users n on n.id = a.nurse_id
+            where a.ended_at is null
+            order by p.display_name, a.patient_id
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<CareAssignmentViewDto>(new CommandDefinition(sql, cancellationToken: cancellationToken))).AsList();
+    }
+
     public async Task<Outcome<CareAssignmentDto>> AssignAsync(Guid patientId, Guid? nurseId, Guid adminId, CancellationToken cancellationToken)
     {
         if (nurseId is not { } nurse)

@@ -104,6 +104,26 @@ public sealed class CareChatTests(ClinicChatApp app) : IClassFixture<ClinicChatA
     }
 
     [Fact]
+    public async Task AdminsSeeEachPatientsCurrentNurseAndNobodyElseDoes()
+    {
+        var patient = await app.RegisterPatientAsync("Ketut Overview");
+        var first = await app.CreateStaffAsync("nurse", "Bidan Pertama");
+        var second = await app.CreateStaffAsync("nurse", "Bidan Kedua");
+        await AssignAsync(patient, first);
+        var current = await AssignAsync(patient, second);
+        var admin = await app.AdminAsync();
+
+        var assignments = await admin.Http.GetFromJsonAsync<List<CareAssignmentViewDto>>("/api/v1/admin/patients/nurse-assignments", Ct);
+        var forNurse = await first.Http.GetAsync("/api/v1/admin/patients/nurse-assignments", Ct);
+        var forPatient = await patient.Http.GetAsync("/api/v1/admin/patients/nurse-assignments", Ct);
+
+        var mine = Assert.Single(assignments!, a => a.PatientId == patient.Id);
+        Assert.Equal((second.Id, "Bidan Kedua", "Ketut Overview", current.ConversationId), (mine.NurseId, mine.NurseName, mine.PatientName, mine.ConversationId));
+        Assert.Equal(HttpStatusCode.Forbidden, forNurse.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forPatient.StatusCode);
+    }
+
+    [Fact]
     public async Task AssigningTheCurrentNurseAgainChangesNothing()
     {
         var patient = await app.RegisterPatientAsync();

@@ -2,6 +2,7 @@ import { authorizedRequest, Session } from "../auth/session";
 import type {
   AdminUser,
   CareAssignment,
+  CareAssignmentView,
   CareNurse,
   CarePatient,
   Consultation,
@@ -10,8 +11,8 @@ import type {
   Doctor,
   Message,
   MessagePage,
-  Role,
   ReadState,
+  Role,
   ScheduleEntry,
   SupportRoom,
   SupportRoomFilter,
@@ -42,6 +43,7 @@ export class Api {
   disableUser = (id: string) => this.call<void>("POST", `/admin/users/${encodeURIComponent(id)}/disable`);
   assignNurse = (patientId: string, nurseId: string) =>
     this.call<CareAssignment>("PUT", `/admin/patients/${encodeURIComponent(patientId)}/nurse`, { nurseId });
+  nurseAssignments = () => this.call<CareAssignmentView[]>("GET", "/admin/patients/nurse-assignments");
 
   // Doctors
   doctors = () => this.call<Doctor[]>("GET", "/doctors");

@@ -144,6 +144,12 @@ export interface CareAssignment {
   assignedAt: string;
 }
 
+/** A current assignment in the admin's overview (GET /admin/patients/nurse-assignments). */
+export interface CareAssignmentView extends CareAssignment {
+  patientName: string;
+  nurseName: string;
+}
+
 /** A nurse's patient (GET /care/patients). */
 export interface CarePatient {
   patientId: string;

@@ -181,6 +181,7 @@ export function AdminNurses() {
   const api = useApi();
   const patients = useLoad(() => api.listUsers("patient"), [api]);
   const nurses = useLoad(() => api.listUsers("nurse"), [api]);
+  const assignments = useLoad(() => api.nurseAssignments(), [api]);
   const [patientId, setPatientId] = useState("");
   const [nurseId, setNurseId] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -195,6 +196,7 @@ export function AdminNurses() {
       const p = patients.data?.find((x) => x.id === patientId);
       const n = nurses.data?.find((x) => x.id === nurseId);
       setDone(`${n?.displayName ?? "The nurse"} now cares for ${p?.displayName ?? "the patient"}.`);
+      void assignments.reload();
     } catch (err) {
       setError(err);
     }
@@ -226,6 +228,32 @@ export function AdminNurses() {
           Assign
         </button>
       </form>
+      <h2>Current assignments</h2>
+      <FormError error={assignments.error} />
+      {assignments.data && assignments.data.length === 0 && <p>No patient has a nurse yet.</p>}
+      {assignments.data && assignments.data.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Current nurse assignments</caption>
+            <thead>
+              <tr>
+                <th scope="col">Patient</th>
+                <th scope="col">Nurse or midwife</th>
+                <th scope="col">Since</th>
+              </tr>
+            </thead>
+            <tbody>
+              {assignments.data.map((a) => (
+                <tr key={a.patientId}>
+                  <td>{a.patientName}</td>
+                  <td>{a.nurseName}</td>
+                  <td>{formatDateTime(a.assignedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </section>
   );
 }
