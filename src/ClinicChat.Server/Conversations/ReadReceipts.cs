@@ -9,7 +9,7 @@ namespace ClinicChat.Conversations;
 /// Read and delivery watermarks. Both only move forward and never past the conversation's last seq; reading up to
 /// a seq also means it was delivered.
 /// </summary>
-public sealed class ReadReceipts(NpgsqlDataSource dataSource, ChatNotifier notifier, UnreadCounter unread, ConversationQueries queries)
+public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource, ChatNotifier notifier, UnreadCounter unread, ConversationQueries queries)
 {
     public const int MaxMessageIds = 100;
 
