@@ -13,24 +13,33 @@ public static class DatabaseExtensions
     /// </summary>
     public const string HotPath = "hot-path";
 
+    /// <summary>
+    /// The keyed data source for the message writer's batched send: generic plans, and no sequential scans.
+    /// </summary>
+    public const string Writer = "message-writer";
+
     public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
     {
         DapperConventions.Register();
-        builder.Services.AddSingleton(services => Build(services, hotPath: false));
+        builder.Services.AddSingleton(services => Build(services, sessionOptions: null));
         // Measured with pg_stat_statements.track_planning: these statements were planned on every execution (the
         // planner kept preferring custom plans for their array and flag parameters), and planning cost more
         // database CPU than running them. Their generic plans are the same index lookups, so they are planned once
         // per connection instead. Only these statements use this source; everything else keeps PostgreSQL's choice.
-        // Not the batched send: its generic plan (sized for a guessed 100-row unnest) ran 3-4 times slower than
-        // its custom plans plus their planning.
-        builder.Services.AddKeyedSingleton(HotPath, (services, _) => Build(services, hotPath: true));
+        builder.Services.AddKeyedSingleton(HotPath, (services, _) => Build(services, "-c plan_cache_mode=force_generic_plan"));
+        // The batched send too, but its generic plan alone (sized for a guessed unnest row count, on a small
+        // conversations table) chose sequential scans and ran 3-4 times slower than a custom plan; without
+        // sequential scans it is the per-input index lookups a custom plan picks (conversations_pkey,
+        // messages_client_id_key, conversation_members' indexes). Its sessions run nothing else.
+        builder.Services.AddKeyedSingleton(Writer, (services, _) =>
+            Build(services, "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddHostedService<DatabaseStartup>();
         return builder;
     }
 
-    private static NpgsqlDataSource Build(IServiceProvider services, bool hotPath)
+    private static NpgsqlDataSource Build(IServiceProvider services, string? sessionOptions)
     {
         var configuration = services.GetRequiredService<IConfiguration>();
         var connectionString = configuration[ConnectionStringKey];
@@ -41,15 +50,15 @@ public static class DatabaseExtensions
         }
 
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
-        if (hotPath)
+        if (sessionOptions is not null)
         {
             var options = dataSourceBuilder.ConnectionStringBuilder.Options;
             dataSourceBuilder.ConnectionStringBuilder.Options =
-                string.IsNullOrWhiteSpace(options) ? "-c plan_cache_mode=force_generic_plan" : options + " -c plan_cache_mode=force_generic_plan";
-            // A second pool: half the configured size keeps both together well inside max_connections (short
-            // statements only, so a few connections serve thousands of them a second).
+                string.IsNullOrWhiteSpace(options) ? sessionOptions : options + " " + sessionOptions;
+            // Extra pools: a quarter of the configured size each keeps all three together well inside
+            // max_connections (short statements only, so a few connections serve thousands of them a second).
             var csb = dataSourceBuilder.ConnectionStringBuilder;
-            csb.MaxPoolSize = Math.Max(8, csb.MaxPoolSize / 2);
+            csb.MaxPoolSize = Math.Max(8, csb.MaxPoolSize / 4);
             csb.MinPoolSize = Math.Min(csb.MinPoolSize, csb.MaxPoolSize);
         }
 
