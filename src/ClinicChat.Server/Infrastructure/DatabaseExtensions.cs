@@ -9,7 +9,7 @@ public static class DatabaseExtensions
 
     /// <summary>
     /// The keyed data source for the unread count and the watermark move, run hundreds of times a second: its
-    /// sessions run with plan_cache_mode=force_generic_plan.
+    /// sessions run with plan_cache_mode=force_generic_plan and enable_seqscan=off.
     /// </summary>
     public const string HotPath = "hot-path";
 
@@ -26,7 +26,9 @@ public static class DatabaseExtensions
         // planner kept preferring custom plans for their array and flag parameters), and planning cost more
         // database CPU than running them. Their generic plans are the same index lookups, so they are planned once
         // per connection instead. Only these statements use this source; everything else keeps PostgreSQL's choice.
-        builder.Services.AddKeyedSingleton(HotPath, (services, _) => Build(services, "-c plan_cache_mode=force_generic_plan"));
+        // Without sequential scans too: on a small table the generic unread count hashed all of conversations.
+        builder.Services.AddKeyedSingleton(HotPath, (services, _) =>
+            Build(services, "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
         // The batched send too, but its generic plan alone (sized for a guessed unnest row count, on a small
         // conversations table) chose sequential scans and ran 3-4 times slower than a custom plan; without
         // sequential scans it is the per-input index lookups a custom plan picks (conversations_pkey,
