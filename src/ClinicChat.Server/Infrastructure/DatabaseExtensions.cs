@@ -32,7 +32,8 @@ public static class DatabaseExtensions
         // The batched send too, but its generic plan alone (sized for a guessed unnest row count, on a small
         // conversations table) chose sequential scans and ran 3-4 times slower than a custom plan; without
         // sequential scans it is the per-input index lookups a custom plan picks (conversations_pkey,
-        // messages_client_id_key, conversation_members' indexes). Its sessions run nothing else.
+        // messages_client_id_key, conversation_members' indexes). Same settings as the hot path, but a pool of its
+        // own, so a burst of mark-reads never leaves the writers waiting for a connection.
         builder.Services.AddKeyedSingleton(Writer, (services, _) =>
             Build(services, "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
         builder.Services.AddSingleton<Migrator>();
