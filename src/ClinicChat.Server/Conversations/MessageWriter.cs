@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.Channels;
+using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -141,7 +142,7 @@ public sealed partial class MessageWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _writers;
 
-    public MessageWriter(NpgsqlDataSource dataSource, UnreadCounter unread, IPresence presence, TimeProvider time,
+    public MessageWriter([FromKeyedServices(DatabaseExtensions.Writer)] NpgsqlDataSource dataSource, UnreadCounter unread, IPresence presence, TimeProvider time,
         IOptions<MessageWriterOptions> options, ILogger<MessageWriter> logger)
     {
         _dataSource = dataSource;

@@ -9,13 +9,21 @@ namespace ClinicChat.Conversations;
 /// Read and delivery watermarks. Both only move forward and never past the conversation's last seq; reading up to
 /// a seq also means it was delivered.
 /// </summary>
-public sealed class ReadReceipts(NpgsqlDataSource dataSource, ChatNotifier notifier, UnreadCounter unread, ConversationQueries queries)
+public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource, ChatNotifier notifier, UnreadCounter unread, ConversationQueries queries)
 {
     public const int MaxMessageIds = 100;
 
     // Locks the member row, so concurrent marks serialise and "old" is the value this update replaced.
+    // Commits without waiting for the WAL flush (set_config is transaction-local; this statement is its own
+    // transaction): a watermark acknowledges no message, and a crash can lose only the last few hundred ms of
+    // watermark moves, leaving them at an earlier committed value (still never past last_seq, still only moved
+    // forward by later marks). Messages keep durable commits: their statement never runs with this setting, and
+    // their flush also flushes every earlier watermark commit, since WAL is written in order.
     private const string MoveSql = """
-        with target as (
+        with async_commit as (
+            select set_config('synchronous_commit', 'off', true)
+        ),
+        target as (
             select case when @UseIds
                 then (select max(seq) from messages where conversation_id = @Id and id = any(@Ids))
                 else @UpTo end as seq
@@ -36,7 +44,7 @@ public sealed class ReadReceipts(NpgsqlDataSource dataSource, ChatNotifier notif
         select old.last_read_seq as old_read, old.last_delivered_seq as old_delivered,
                moved.last_read_seq as new_read, moved.last_delivered_seq as new_delivered,
                (select array_agg(m.user_id) from conversation_members m where m.conversation_id = @Id) as member_ids
-        from old join moved on true
+        from old join moved on true cross join async_commit
         """;
 
     public async Task<Outcome<ReadStateDto>> MarkReadAsync(ChatCaller caller, Guid conversationId, long? upToSeq, Guid[]? messageIds, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
 using Dapper;
 using Npgsql;
@@ -8,7 +9,7 @@ namespace ClinicChat.Conversations;
 /// Unread counts are never stored: they are derived from each member's watermark and the messages above it, so
 /// they cannot drift from what a client would count itself.
 /// </summary>
-public sealed partial class UnreadCounter(NpgsqlDataSource dataSource, ChatNotifier notifier, ILogger<UnreadCounter> logger)
+public sealed partial class UnreadCounter([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource, ChatNotifier notifier, ILogger<UnreadCounter> logger)
 {
     // Only conversations with something above the watermark are counted; the rest are zero by construction.
     private const string UnreadByConversationSql = $"""
