@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 
 /** Loads data on mount and when deps change; exposes reload. Errors are kept, not thrown. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -33,4 +33,26 @@ export function useNow(active: boolean): number {
     return () => clearInterval(t);
   }, [active]);
   return now;
+}
+
+/**
+ * A form's submit handler with its busy flag and the last error (kept for the form to show, never thrown).
+ * The action runs after the flag is set and the previous error cleared.
+ */
+export function useSubmit(action: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e?: FormEvent) => {
+    e?.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, busy, error };
 }

@@ -3,7 +3,7 @@ import type { AdminUser, Role } from "../api/types";
 import { Field, FormError, fieldError, Loading, Notice, SelectField } from "../components/ui";
 import { useApi, useUser } from "../context";
 import { formatDateTime, formatIdr } from "../format";
-import { useLoad } from "../hooks";
+import { useLoad, useSubmit } from "../hooks";
 import { Link } from "../router";
 import { DoctorEditor } from "./doctors";
 
@@ -87,28 +87,17 @@ function CreateStaff({ onCreated }: { onCreated: () => void }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<Role>("doctor");
-  const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<{ id: string; name: string; role: Role } | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { submit, busy, error } = useSubmit(async () => {
     setCreated(null);
-    try {
-      const user = await api.createStaff({ email: email.trim(), password, displayName, role });
-      setCreated({ id: user.id, name: user.displayName, role: user.role });
-      setDisplayName("");
-      setEmail("");
-      setPassword("");
-      onCreated();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const user = await api.createStaff({ email: email.trim(), password, displayName, role });
+    setCreated({ id: user.id, name: user.displayName, role: user.role });
+    setDisplayName("");
+    setEmail("");
+    setPassword("");
+    onCreated();
+  });
 
   return (
     <form onSubmit={submit} noValidate aria-label="Create staff account" className="panel">

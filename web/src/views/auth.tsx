@@ -1,28 +1,18 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Field, FormError, fieldError, Notice } from "../components/ui";
 import { useServices } from "../context";
+import { useSubmit } from "../hooks";
 import { Link, navigate } from "../router";
 
 export function SignIn({ endedReason, registered }: { endedReason: string | null; registered: boolean }) {
   const { session } = useServices();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await session.login(email.trim(), password);
-      navigate("/", { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    await session.login(email.trim(), password);
+    navigate("/", { replace: true });
+  });
 
   return (
     <main className="auth" id="main">
@@ -51,24 +41,13 @@ export function SignUp() {
   const [displayName, setDisplayName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await session.register(email.trim(), password, displayName);
-      // Sign straight in: a new patient wants to see doctors, not the sign-in form again.
-      await session.login(email.trim(), password);
-      navigate("/", { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    await session.register(email.trim(), password, displayName);
+    // Sign straight in: a new patient wants to see doctors, not the sign-in form again.
+    await session.login(email.trim(), password);
+    navigate("/", { replace: true });
+  });
 
   return (
     <main className="auth" id="main">

@@ -1,9 +1,9 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useState } from "react";
 import type { Doctor, ScheduleEntry } from "../api/types";
 import { Field, FormError, fieldError, Loading, Notice, PresenceDot, SelectField, TextAreaField } from "../components/ui";
 import { useApi, useChat, useUser } from "../context";
 import { formatIdr, weekDays } from "../format";
-import { useLoad } from "../hooks";
+import { useLoad, useSubmit } from "../hooks";
 import { Link } from "../router";
 
 export function DoctorsList() {
@@ -94,26 +94,15 @@ function ProfileForm({ doctor, onSaved }: { doctor: Doctor; onSaved: (d: Doctor)
   const [specialty, setSpecialty] = useState(doctor.specialty);
   const [fee, setFee] = useState(String(doctor.fee));
   const [bio, setBio] = useState(doctor.bio);
-  const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
+  const { submit, busy, error } = useSubmit(async () => {
     setSaved(false);
-    setError(null);
-    try {
-      const feeNumber = fee.trim() === "" ? Number.NaN : Number(fee.replace(/[.\s]/g, ""));
-      const updated = await api.updateProfile(doctor.id, { specialty, fee: Number.isFinite(feeNumber) ? feeNumber : null, bio });
-      onSaved(updated);
-      setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const feeNumber = fee.trim() === "" ? Number.NaN : Number(fee.replace(/[.\s]/g, ""));
+    const updated = await api.updateProfile(doctor.id, { specialty, fee: Number.isFinite(feeNumber) ? feeNumber : null, bio });
+    onSaved(updated);
+    setSaved(true);
+  });
 
   return (
     <form onSubmit={submit} noValidate aria-label="Profile" className="panel">
@@ -137,28 +126,17 @@ function ProfileForm({ doctor, onSaved }: { doctor: Doctor; onSaved: (d: Doctor)
 function ScheduleForm({ doctor, onSaved }: { doctor: Doctor; onSaved: (s: ScheduleEntry[]) => void }) {
   const api = useApi();
   const [rows, setRows] = useState<ScheduleEntry[]>(doctor.schedule);
-  const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   const change = (i: number, patch: Partial<ScheduleEntry>) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
+  const { submit, busy, error } = useSubmit(async () => {
     setSaved(false);
-    setError(null);
-    try {
-      const schedule = await api.updateSchedule(doctor.id, rows);
-      setRows(schedule);
-      onSaved(schedule);
-      setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const schedule = await api.updateSchedule(doctor.id, rows);
+    setRows(schedule);
+    onSaved(schedule);
+    setSaved(true);
+  });
 
   // Schedule errors are keyed "[index].field" (or "[index]" for overlaps).
   const rowError = (i: number, field?: string) => fieldError(error, field ? `[${i}].${field}` : `[${i}]`);

@@ -1,0 +1,353 @@
+import { ApiError } from "../api/problem";
+import { addPending, applyDeleted, applyMembers, deliveryTarget, markDeliveredLocally, applyDeliveryReceipt, applyReadReceipt, applyTyping, applyUnreadChanged, clearUnread, createConversationState, emptyUnread, markFailed, markReadLocally, markRetrying, markSyncedUpTo, mergeMessages, oldestSeq, prependHistory, readTarget, seedUnread, unreadFromSummary, } from "./store";
+export const PAGE_SIZE = 50;
+export const SYNC_LIMIT = 100;
+export const MAX_TEXT_LENGTH = 5000;
+/**
+ * The signed-in user's chat: one state per open conversation, fed by REST history, hub events and local sends.
+ * Views read it through useSyncExternalStore and call the verbs; nothing else talks to the chat endpoints.
+ */
+export class ChatService {
+    api;
+    hub;
+    selfId;
+    open = new Map();
+    refs = new Map();
+    listeners = new Set();
+    disposers = [];
+    unreadBook = emptyUnread;
+    presenceMap = {};
+    version = 0;
+    // Conversation snapshots race (history load, Subscribe, a refresh after an event): only one asked for later than
+    // the snapshot shown may replace it, so an answer that left the server before a status change cannot undo it.
+    snapshotTicket = 0;
+    shownTicket = new Map();
+    constructor(api, hub, selfId) {
+        this.api = api;
+        this.hub = hub;
+        this.selfId = selfId;
+        const on = (name, h) => this.disposers.push(hub.on(name, h));
+        on("messageCreated", (m) => this.receive(m));
+        on("messageDeleted", (e) => this.update(e.conversationId, (s) => applyDeleted(s, e.messageId, new Date().toISOString())));
+        on("readReceipt", (e) => this.update(e.conversationId, (s) => applyReadReceipt(s, e.userId, e.lastReadSeq)));
+        on("deliveryReceipt", (e) => this.update(e.conversationId, (s) => applyDeliveryReceipt(s, e.userId, e.lastDeliveredSeq)));
+        on("typing", (e) => this.update(e.conversationId, (s) => applyTyping(s, e.userId, e.isTyping, Date.now())));
+        on("presence", (e) => {
+            this.presenceMap = { ...this.presenceMap, [e.userId]: e.online };
+            this.emit();
+        });
+        on("unreadChanged", (e) => {
+            this.unreadBook = applyUnreadChanged(this.unreadBook, e.conversationId, e.unreadCount, e.totalUnread);
+            this.emit();
+        });
+        on("consultationUpdated", (c) => {
+            // A consultation that ended turns its conversation read-only: reload it to get the server's status.
+            if (c.conversationId && this.open.has(c.conversationId))
+                void this.refreshConversation(c.conversationId);
+        });
+        on("supportRoomUpdated", (room) => {
+            const entry = this.open.get(room.id);
+            if (entry && this.takesSnapshot(room.id, ++this.snapshotTicket))
+                this.set(room.id, { ...entry, conversation: room });
+        });
+        // Every connect, the first included: a new connection has no subscriptions, and messages may have been missed.
+        this.disposers.push(hub.onConnected(() => {
+            void this.resubscribeAll();
+            void this.refreshUnread();
+        }));
+        void this.refreshUnread();
+        this.disposers.push(hub.onStatus(() => this.emit()));
+    }
+    dispose() {
+        for (const d of this.disposers)
+            d();
+        this.disposers.length = 0;
+        this.listeners.clear();
+    }
+    // --- store plumbing for React ---
+    subscribe = (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+    };
+    getVersion = () => this.version;
+    emit() {
+        this.version++;
+        for (const l of this.listeners)
+            l();
+    }
+    get status() {
+        return this.hub.status;
+    }
+    get unread() {
+        return this.unreadBook;
+    }
+    isOnline(userId) {
+        return this.presenceMap[userId];
+    }
+    get(conversationId) {
+        return this.open.get(conversationId);
+    }
+    set(conversationId, entry) {
+        this.open.set(conversationId, entry);
+        this.emit();
+    }
+    update(conversationId, change) {
+        const entry = this.open.get(conversationId);
+        if (!entry)
+            return;
+        const next = change(entry.state);
+        if (next !== entry.state)
+            this.set(conversationId, { ...entry, state: next });
+    }
+    /** Seeds badges from a conversation list (GET /conversations). */
+    seedUnread(conversations) {
+        this.unreadBook = seedUnread(this.unreadBook, Object.fromEntries(conversations.map((c) => [c.id, c.unreadCount])));
+        this.emit();
+    }
+    /** Exact counts from GET /unread: at start and after a reconnect, when unreadChanged events may have been missed. */
+    async refreshUnread() {
+        try {
+            const summary = await this.api.unread();
+            this.unreadBook = unreadFromSummary(summary.totalUnread, summary.conversations);
+            this.emit();
+        }
+        catch {
+            // Badges stay as they were; the next event or reconnect corrects them.
+        }
+    }
+    // --- opening and catching up ---
+    /** Starts showing a conversation; returns the function that stops showing it. */
+    openConversation(conversationId) {
+        const count = (this.refs.get(conversationId) ?? 0) + 1;
+        this.refs.set(conversationId, count);
+        if (count === 1) {
+            this.set(conversationId, {
+                conversation: null,
+                state: createConversationState(conversationId, this.selfId),
+                loading: true,
+                loadingOlder: false,
+                error: null,
+            });
+            void this.load(conversationId);
+        }
+        return () => this.closeConversation(conversationId);
+    }
+    closeConversation(conversationId) {
+        const count = (this.refs.get(conversationId) ?? 1) - 1;
+        if (count > 0) {
+            this.refs.set(conversationId, count);
+            return;
+        }
+        this.refs.delete(conversationId);
+        this.open.delete(conversationId);
+        this.shownTicket.delete(conversationId);
+        if (this.hub.isConnected)
+            void this.hub.unsubscribe(conversationId).catch(() => undefined);
+        this.emit();
+    }
+    async load(conversationId) {
+        try {
+            // Subscribe before reading history, so nothing created in between is missed (duplicates merge away).
+            await this.subscribeHub(conversationId);
+            const ticket = ++this.snapshotTicket;
+            const conversation = await this.api.conversation(conversationId);
+            const page = await this.api.messages(conversationId, { before: conversation.lastSeq + 1, limit: PAGE_SIZE });
+            const entry = this.open.get(conversationId);
+            if (!entry)
+                return;
+            let state = applyMembers(prependHistory(entry.state, page), conversation.members);
+            if (page.messages.length === 0)
+                state = markSyncedUpTo(state, conversation.lastSeq);
+            const shown = this.takesSnapshot(conversationId, ticket) ? conversation : entry.conversation;
+            this.set(conversationId, { ...entry, conversation: shown, state, loading: false });
+            await this.catchUp(conversationId);
+            this.ackDelivered(conversationId);
+        }
+        catch (e) {
+            const entry = this.open.get(conversationId);
+            if (entry)
+                this.set(conversationId, { ...entry, loading: false, error: describe(e) });
+        }
+    }
+    async refreshConversation(conversationId) {
+        try {
+            const ticket = ++this.snapshotTicket;
+            const conversation = await this.api.conversation(conversationId);
+            const entry = this.open.get(conversationId);
+            if (entry && this.takesSnapshot(conversationId, ticket)) {
+                this.set(conversationId, { ...entry, conversation, state: applyMembers(entry.state, conversation.members) });
+            }
+        }
+        catch {
+            // The next event or reload tries again.
+        }
+    }
+    async subscribeHub(conversationId) {
+        if (!this.hub.isConnected)
+            return;
+        const ticket = ++this.snapshotTicket;
+        const result = await this.hub.subscribe(conversationId);
+        // Subscribe answers the conversation (with receipt watermarks), its lastSeq (is a catch-up needed?) and
+        // which members are online right now; presence events only report changes after this.
+        const online = new Set(result.onlineUserIds);
+        const presence = { ...this.presenceMap };
+        for (const m of result.conversation.members)
+            presence[m.userId] = online.has(m.userId);
+        this.presenceMap = presence;
+        const entry = this.open.get(conversationId);
+        if (!entry)
+            return;
+        let state = applyMembers(entry.state, result.conversation.members);
+        if (result.lastSeq > state.lastSeq)
+            state = { ...state, lastSeq: result.lastSeq };
+        const conversation = this.takesSnapshot(conversationId, ticket) ? result.conversation : entry.conversation;
+        this.set(conversationId, { ...entry, conversation, state });
+    }
+    takesSnapshot(conversationId, ticket) {
+        if ((this.shownTicket.get(conversationId) ?? 0) > ticket)
+            return false;
+        this.shownTicket.set(conversationId, ticket);
+        return true;
+    }
+    /** Sync from the last contiguous seq until the server says nothing more remains. */
+    async catchUp(conversationId) {
+        for (let round = 0; round < 1000; round++) {
+            const entry = this.open.get(conversationId);
+            if (!entry)
+                return;
+            const after = entry.state.contiguousSeq;
+            const page = this.hub.isConnected
+                ? await this.hub.sync(conversationId, after, SYNC_LIMIT)
+                : await this.api.messages(conversationId, { after, limit: SYNC_LIMIT });
+            this.update(conversationId, (s) => mergeMessages(s, page.messages));
+            if (!page.hasMore || page.messages.length === 0)
+                return;
+        }
+    }
+    async resubscribeAll() {
+        // A new connection has no subscriptions, and anything sent while we were away must be fetched: Sync each.
+        await Promise.all([...this.open.keys()].map(async (id) => {
+            try {
+                await this.subscribeHub(id);
+                // Still loading its first page: load() catches up itself once it knows where history starts.
+                if (this.open.get(id)?.loading)
+                    return;
+                await this.catchUp(id);
+                this.ackDelivered(id);
+                await this.retryPending(id);
+            }
+            catch {
+                // The next reconnect tries again; the conversation stays as it was.
+            }
+        }));
+    }
+    async loadOlder(conversationId) {
+        const entry = this.open.get(conversationId);
+        if (!entry || entry.loadingOlder || !entry.state.hasOlder)
+            return;
+        const before = oldestSeq(entry.state);
+        if (before === null)
+            return;
+        this.set(conversationId, { ...entry, loadingOlder: true });
+        try {
+            const page = await this.api.messages(conversationId, { before, limit: PAGE_SIZE });
+            const current = this.open.get(conversationId);
+            if (current)
+                this.set(conversationId, { ...current, state: prependHistory(current.state, page), loadingOlder: false });
+        }
+        catch (e) {
+            const current = this.open.get(conversationId);
+            if (current)
+                this.set(conversationId, { ...current, loadingOlder: false, error: describe(e) });
+        }
+    }
+    // --- sending ---
+    receive(message) {
+        this.update(message.conversationId, (s) => mergeMessages(s, [message]));
+        if (message.senderId !== this.selfId)
+            this.ackDelivered(message.conversationId);
+    }
+    /** Tells the sender's ticks that this device has the messages (delivered), whether or not they are read yet. */
+    ackDelivered(conversationId) {
+        const entry = this.open.get(conversationId);
+        if (!entry || !this.hub.isConnected)
+            return;
+        const upTo = deliveryTarget(entry.state);
+        if (upTo === null)
+            return;
+        this.update(conversationId, (s) => markDeliveredLocally(s, upTo));
+        void this.hub.ackDelivered(conversationId, upTo).catch(() => undefined);
+    }
+    /** Optimistic send: the bubble appears at once as pending; the stored message replaces it. */
+    send(conversationId, text) {
+        const trimmed = text.trim();
+        if (!trimmed)
+            return;
+        const clientMessageId = crypto.randomUUID();
+        this.update(conversationId, (s) => addPending(s, clientMessageId, trimmed, new Date()));
+        void this.deliver(conversationId, clientMessageId, trimmed);
+    }
+    /** Retry reuses the clientMessageId, so a send that did reach the server is not stored twice. */
+    retry(conversationId, clientMessageId) {
+        const m = this.open.get(conversationId)?.state.messages.find((x) => x.clientMessageId === clientMessageId && x.seq === null);
+        if (!m || m.text === null)
+            return;
+        this.update(conversationId, (s) => markRetrying(s, clientMessageId));
+        void this.deliver(conversationId, clientMessageId, m.text);
+    }
+    async retryPending(conversationId) {
+        const pending = this.open.get(conversationId)?.state.messages.filter((m) => m.seq === null && m.local === "pending") ?? [];
+        for (const m of pending) {
+            if (m.clientMessageId && m.text !== null)
+                await this.deliver(conversationId, m.clientMessageId, m.text);
+        }
+    }
+    async deliver(conversationId, clientMessageId, text) {
+        try {
+            const stored = this.hub.isConnected
+                ? await this.hub.sendMessage(conversationId, clientMessageId, text)
+                : await this.api.sendMessage(conversationId, clientMessageId, text);
+            this.receive(stored);
+        }
+        catch (e) {
+            // Lost on the way (offline, or the connection dropped mid-call): stay pending; the reconnect resends it with
+            // the same clientMessageId, so a send that did reach the server is not stored twice.
+            if (isConnectionLoss(e) && !this.hub.isConnected)
+                return;
+            this.update(conversationId, (s) => markFailed(s, clientMessageId, describe(e)));
+        }
+    }
+    typing(conversationId, isTyping) {
+        if (this.hub.isConnected)
+            void this.hub.typing(conversationId, isTyping).catch(() => undefined);
+    }
+    /** Moves my read watermark to the newest message (the view calls this while it is visible). */
+    markRead(conversationId) {
+        const entry = this.open.get(conversationId);
+        if (!entry)
+            return;
+        const upTo = readTarget(entry.state);
+        if (upTo === null)
+            return;
+        this.update(conversationId, (s) => markDeliveredLocally(markReadLocally(s, upTo), upTo));
+        this.unreadBook = clearUnread(this.unreadBook, conversationId);
+        this.emit();
+        const call = this.hub.isConnected ? this.hub.markRead(conversationId, upTo) : this.api.markRead(conversationId, upTo);
+        void call.catch(() => undefined);
+    }
+}
+function isConnectionLoss(e) {
+    if (e instanceof ApiError)
+        return e.isNetwork;
+    return e instanceof Error && !/HubException/.test(e.message);
+}
+function describe(e) {
+    if (e instanceof ApiError)
+        return e.summary;
+    if (e instanceof Error) {
+        // Hub errors arrive as "An unexpected error occurred invoking 'SendMessage' on the server. HubException: <reason>".
+        const hub = /HubException: (.*)$/.exec(e.message);
+        return hub?.[1] ?? "Not sent. Check your connection and retry.";
+    }
+    return "Something went wrong.";
+}

@@ -1,0 +1,12 @@
+import { jsx as _jsx } from "react/jsx-runtime";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { Api } from "./api/client";
+import { Session } from "./auth/session";
+import { App } from "./App";
+import { ServicesContext } from "./context";
+import "./styles.css";
+const session = new Session();
+const api = new Api(session);
+void session.restore();
+createRoot(document.getElementById("root")).render(_jsx(StrictMode, { children: _jsx(ServicesContext.Provider, { value: { session, api }, children: _jsx(App, {}) }) }));
