@@ -86,3 +86,8 @@ drop index conversations_kind_status_idx;
 create index conversations_kind_status_idx on conversations (kind, status);
 alter table conversations set (fillfactor = 50);
 alter table conversation_members set (fillfactor = 70);
+
+-- Full-text entries go straight into the index: with the default pending list every insert appended under the
+-- index's metapage lock and some unlucky insert paid for merging the whole list, which cost several times the
+-- rest of the insert (measured: PostgreSQL CPU per message fell by a third at 3,000 msg/s).
+alter index messages_search_idx set (fastupdate = off);
