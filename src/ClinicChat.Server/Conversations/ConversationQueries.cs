@@ -15,6 +15,9 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
          or (c.kind = 'support' and @IsAdmin))
         """;
 
+    /// <summary>Unread for member row <c>me</c> of conversation <c>c</c>, from the counters the triggers of migration 0009 keep.</summary>
+    public const string UnreadExpression = "(c.countable_total - me.read_countable - me.own_unread)";
+
     /// <summary>The last message of conversation <c>c</c> (join <see cref="LastMessageJoin"/>), read into a <see cref="LastMessageRow"/>.</summary>
     public const string LastMessageColumns = """
         lm.id as lm_id, lm.seq as lm_seq, lm.sender_id as lm_sender_id, lm.kind as lm_kind, lm.text as lm_text,
@@ -25,7 +28,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
 
     private const string ConversationColumns = $"""
         c.id, c.kind, c.status, c.last_seq, c.last_activity_at, co.id as consultation_id,
-        coalesce(me.unread_count, 0) as unread_count,
+        coalesce({UnreadExpression}, 0) as unread_count,
         {LastMessageColumns}
         """;
 

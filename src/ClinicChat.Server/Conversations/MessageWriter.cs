@@ -120,13 +120,16 @@ public sealed partial class MessageWriter : IAsyncDisposable
         order by i.ord
         """;
 
-    // Second statement of the same batch (and transaction), so it sees the counts the first one's insert trigger
+    // Second statement of the same batch (and transaction), so it sees the counters the first one's insert trigger
     // left: each recipient's unread count in the conversation and over all their conversations.
-    private const string UnreadSql = """
-        select m.conversation_id, m.user_id, m.unread_count,
-               (select sum(o.unread_count) from conversation_members o where o.user_id = m.user_id) as total
+    private const string UnreadSql = $"""
+        select me.conversation_id, me.user_id, {ConversationQueries.UnreadExpression},
+               (select sum(oc.countable_total - o.read_countable - o.own_unread)
+                from conversation_members o join conversations oc on oc.id = o.conversation_id
+                where o.user_id = me.user_id) as total
         from unnest($1::uuid[], $2::uuid[]) as b(conversation_id, sender_id)
-        join conversation_members m on m.conversation_id = b.conversation_id and m.user_id <> b.sender_id
+        join conversation_members me on me.conversation_id = b.conversation_id and me.user_id <> b.sender_id
+        join conversations c on c.id = me.conversation_id
         """;
 
     // The retry race: the loser's statement rolled back whole, its seq increment included, so no gap; re-read.

@@ -19,7 +19,7 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
     // watermark moves, leaving them at an earlier committed value (still never past last_seq, still only moved
     // forward by later marks). Messages keep durable commits: their statement never runs with this setting, and
     // their flush also flushes every earlier watermark commit, since WAL is written in order.
-    private const string MoveSql = """
+    private const string MoveSql = $"""
         with async_commit as (
             select set_config('synchronous_commit', 'off', true)
         ),
@@ -39,14 +39,15 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
                 last_delivered_seq = greatest(me.last_delivered_seq, least(coalesce(t.seq, 0), c.last_seq))
             from conversations c, target t, old
             where me.conversation_id = @Id and me.user_id = @UserId and c.id = me.conversation_id
-            returning me.last_read_seq, me.last_delivered_seq, me.unread_count
+            returning me.last_read_seq, me.last_delivered_seq, {ConversationQueries.UnreadExpression} as unread_count
         )
         select old.last_read_seq as old_read, old.last_delivered_seq as old_delivered,
                moved.last_read_seq as new_read, moved.last_delivered_seq as new_delivered,
-               -- unread_count as left by the watermark trigger; the caller's other conversations as of this statement.
+               -- This conversation as moved (the watermark trigger updated the counters); the others as of this statement.
                moved.unread_count,
-               moved.unread_count + (select coalesce(sum(o.unread_count), 0) from conversation_members o
-                                     where o.user_id = @UserId and o.conversation_id <> @Id) as unread_total,
+               moved.unread_count + (select coalesce(sum(c.countable_total - me.read_countable - me.own_unread), 0)
+                                     from conversation_members me join conversations c on c.id = me.conversation_id
+                                     where me.user_id = @UserId and me.conversation_id <> @Id) as unread_total,
                (select array_agg(m.user_id) from conversation_members m where m.conversation_id = @Id) as member_ids
         from old join moved on true cross join async_commit
         """;

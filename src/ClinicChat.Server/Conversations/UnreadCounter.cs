@@ -6,14 +6,15 @@ using Npgsql;
 namespace ClinicChat.Conversations;
 
 /// <summary>
-/// Unread counts per member, kept by database triggers (migration 0009) equal to the others' live, non-system
-/// messages above the member's read watermark, and announced to their online users as unreadChanged.
+/// Unread counts: the others' live, non-system messages above a member's read watermark, read from counters that
+/// database triggers keep (migration 0009), and announced to online users as unreadChanged.
 /// </summary>
 public sealed partial class UnreadCounter([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource, ChatNotifier notifier, ILogger<UnreadCounter> logger)
 {
-    private const string UnreadByConversationSql = """
-        select user_id, conversation_id, unread_count from conversation_members
-        where user_id = any(@Users) and unread_count > 0
+    private const string UnreadByConversationSql = $"""
+        select me.user_id, me.conversation_id, {ConversationQueries.UnreadExpression} as unread
+        from conversation_members me join conversations c on c.id = me.conversation_id
+        where me.user_id = any(@Users) and {ConversationQueries.UnreadExpression} > 0
         """;
 
     public async Task<UnreadSummaryDto> SummaryAsync(Guid userId, CancellationToken cancellationToken)

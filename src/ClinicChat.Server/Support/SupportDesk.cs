@@ -448,10 +448,11 @@ public sealed partial class SupportDesk(
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             var counts = await connection.QuerySingleAsync<UnreadCounts>(new CommandDefinition(
-                """
-                select coalesce(sum(unread_count) filter (where conversation_id = @RoomId), 0)::bigint as room,
-                       coalesce(sum(unread_count), 0)::bigint as total
-                from conversation_members where user_id = @AdminId
+                $"""
+                select coalesce(sum({ConversationQueries.UnreadExpression}) filter (where me.conversation_id = @RoomId), 0)::bigint as room,
+                       coalesce(sum({ConversationQueries.UnreadExpression}), 0)::bigint as total
+                from conversation_members me join conversations c on c.id = me.conversation_id
+                where me.user_id = @AdminId
                 """, new { RoomId = roomId, AdminId = adminId }, cancellationToken: cancellationToken));
             await notifier.User(adminId).UnreadChanged(new UnreadChangedEvent(roomId, counts.Room, counts.Total));
         }

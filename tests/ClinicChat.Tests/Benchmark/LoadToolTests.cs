@@ -50,9 +50,9 @@ public sealed class LoadToolTests(ClinicChatApp app) : IClassFixture<ClinicChatA
             """, ("ids", step.AcknowledgedIds.ToArray()));
         Assert.Equal(0, gaps);
         var drifted = await app.QueryScalarAsync<long>("""
-            select count(*) from conversation_members me
+            select count(*) from conversation_members me join conversations c on c.id = me.conversation_id
             where me.conversation_id in (select conversation_id from messages where id = any(@ids))
-              and me.unread_count <> (
+              and c.countable_total - me.read_countable - me.own_unread <> (
                   select count(*) from messages x
                   where x.conversation_id = me.conversation_id and x.seq > me.last_read_seq
                     and x.kind <> 'system' and x.deleted_at is null and x.sender_id is distinct from me.user_id)

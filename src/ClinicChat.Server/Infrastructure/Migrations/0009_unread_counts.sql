@@ -1,61 +1,90 @@
--- Unread counts are kept on each member row instead of being counted when asked: counting walked every message
--- above the reader's watermark, so each send cost more the longer its reader stayed away. Triggers keep the count
--- equal to "others' live, non-system messages above last_read_seq" for every way a message is added, deleted or
--- read, whichever code path does it. Their queries run with fresh snapshots (they are volatile functions), so a
--- change committed by a concurrent transaction is never counted twice or missed; see each function.
-alter table conversation_members add column unread_count bigint not null default 0;
+-- Unread counts are kept as counters instead of being counted when asked: counting walked every message above the
+-- reader's watermark, so each send cost more the longer its reader stayed away. For member m of conversation c:
+--
+--     unread = c.countable_total - m.read_countable - m.own_unread
+--
+-- countable_total: the conversation's live text messages (not system, not deleted), on the row every send already
+-- updates; read_countable: how many of them are at or below m's read watermark; own_unread: m's own ones above it.
+-- A send touches only its conversation's row and the sender's member row, so it never waits on a reader marking
+-- read (which touches only the reader's row). Triggers keep the counters right for every way a message is added,
+-- deleted or read, whichever code path does it. Their queries run with fresh snapshots (they are volatile
+-- functions) after the row locks they need, so a concurrent change is neither counted twice nor missed.
+alter table conversations add column countable_total bigint not null default 0;
+alter table conversation_members add column read_countable bigint not null default 0;
+alter table conversation_members add column own_unread bigint not null default 0;
 
-update conversation_members me set unread_count = (
-    select count(*) from messages x
-    where x.conversation_id = me.conversation_id and x.seq > me.last_read_seq
-      and x.kind <> 'system' and x.deleted_at is null and x.sender_id is distinct from me.user_id);
+update conversations c set countable_total = (
+    select count(*) from messages x where x.conversation_id = c.id and x.kind <> 'system' and x.deleted_at is null);
+update conversation_members me set
+    read_countable = (
+        select count(*) from messages x
+        where x.conversation_id = me.conversation_id and x.seq <= me.last_read_seq
+          and x.kind <> 'system' and x.deleted_at is null),
+    own_unread = (
+        select count(*) from messages x
+        where x.conversation_id = me.conversation_id and x.seq > me.last_read_seq
+          and x.kind <> 'system' and x.deleted_at is null and x.sender_id = me.user_id);
 
--- One statement per INSERT (not per row): a batch of sends bumps each recipient once by its number of messages.
--- Runs under the conversation's row lock, which every append takes to get its seq.
-create function conversation_members_count_added() returns trigger language plpgsql as $$
+-- One statement per INSERT (not per row): a batch of sends updates each conversation and each sender once.
+create function messages_count_added() returns trigger language plpgsql as $$
 begin
-    update conversation_members me set unread_count = me.unread_count + added.n
+    update conversations c set countable_total = c.countable_total + added.n
     from (
-        select m.conversation_id, m.user_id, count(*) as n
-        from new_messages x join conversation_members m on m.conversation_id = x.conversation_id
-        where x.kind <> 'system' and x.deleted_at is null and x.sender_id is distinct from m.user_id
-        group by m.conversation_id, m.user_id
+        select conversation_id, count(*) as n from new_messages
+        where kind <> 'system' and deleted_at is null
+        group by conversation_id
     ) added
-    where me.conversation_id = added.conversation_id and me.user_id = added.user_id;
+    where c.id = added.conversation_id;
+
+    update conversation_members me set own_unread = me.own_unread + added.n
+    from (
+        select conversation_id, sender_id, count(*) as n from new_messages
+        where kind <> 'system' and deleted_at is null and sender_id is not null
+        group by conversation_id, sender_id
+    ) added
+    where me.conversation_id = added.conversation_id and me.user_id = added.sender_id;
     return null;
 end
 $$;
 
 create trigger messages_count_added after insert on messages
     referencing new table as new_messages
-    for each statement execute function conversation_members_count_added();
+    for each statement execute function messages_count_added();
 
--- A deleted message stops counting for those who had not read it yet. If a reader moves past it concurrently, the
--- row lock orders the two: the later one sees the earlier one's committed result.
-create function conversation_members_count_deleted() returns trigger language plpgsql as $$
+-- A deleted message stops counting: for those who had read past it, it leaves read_countable; for its sender, if
+-- still above their watermark, it leaves own_unread. A reader moving past it concurrently is ordered by the row
+-- lock: whichever comes second sees the first one's committed result.
+create function messages_count_deleted() returns trigger language plpgsql as $$
 begin
-    update conversation_members me set unread_count = me.unread_count - 1
-    where me.conversation_id = new.conversation_id and me.last_read_seq < new.seq
-      and me.user_id is distinct from new.sender_id;
+    update conversations set countable_total = countable_total - 1 where id = new.conversation_id;
+    update conversation_members me set
+        read_countable = me.read_countable - case when me.last_read_seq >= new.seq then 1 else 0 end,
+        own_unread = me.own_unread - case when me.last_read_seq < new.seq and me.user_id = new.sender_id then 1 else 0 end
+    where me.conversation_id = new.conversation_id
+      and (me.last_read_seq >= new.seq or me.user_id = new.sender_id);
     return null;
 end
 $$;
 
 create trigger messages_count_deleted after update of deleted_at on messages
     for each row when (old.deleted_at is null and new.deleted_at is not null and new.kind <> 'system')
-    execute function conversation_members_count_deleted();
+    execute function messages_count_deleted();
 
--- Moving the watermark subtracts what it moved past. OLD is the latest committed row (the update waited for its
--- lock), and the count below sees every message committed before it, so nothing is subtracted twice or missed.
+-- Moving the watermark moves what it passed from "above" to "at or below". OLD is the latest committed row (the
+-- update waited for its lock), and the count sees every message committed before it.
 create function conversation_members_count_read() returns trigger language plpgsql as $$
 declare
-    crossed bigint;
+    passed bigint;
+    own_passed bigint;
+    direction int := case when new.last_read_seq > old.last_read_seq then 1 else -1 end;
 begin
-    select count(*) into crossed from messages x
+    select count(*), count(*) filter (where x.sender_id = new.user_id) into passed, own_passed
+    from messages x
     where x.conversation_id = new.conversation_id
       and x.seq > least(old.last_read_seq, new.last_read_seq) and x.seq <= greatest(old.last_read_seq, new.last_read_seq)
-      and x.kind <> 'system' and x.deleted_at is null and x.sender_id is distinct from new.user_id;
-    new.unread_count := old.unread_count + case when new.last_read_seq > old.last_read_seq then -crossed else crossed end;
+      and x.kind <> 'system' and x.deleted_at is null;
+    new.read_countable := old.read_countable + direction * passed;
+    new.own_unread := old.own_unread - direction * own_passed;
     return new;
 end
 $$;
@@ -64,14 +93,15 @@ create trigger conversation_members_count_read before update of last_read_seq on
     for each row when (new.last_read_seq <> old.last_read_seq)
     execute function conversation_members_count_read();
 
--- A new member starts with what is already above their watermark. Waiting on the conversation's row lock first
--- lets sends in flight commit, so their messages are either counted here or bump this row themselves.
+-- A new member starts from what is already there. Messages sent while this runs bump countable_total, which the
+-- formula reads live, so only the member's own position needs counting.
 create function conversation_members_count_joined() returns trigger language plpgsql as $$
 begin
-    perform 1 from conversations where id = new.conversation_id for share;
-    select count(*) into new.unread_count from messages x
-    where x.conversation_id = new.conversation_id and x.seq > new.last_read_seq
-      and x.kind <> 'system' and x.deleted_at is null and x.sender_id is distinct from new.user_id;
+    select count(*) filter (where x.seq <= new.last_read_seq),
+           count(*) filter (where x.seq > new.last_read_seq and x.sender_id = new.user_id)
+      into new.read_countable, new.own_unread
+    from messages x
+    where x.conversation_id = new.conversation_id and x.kind <> 'system' and x.deleted_at is null;
     return new;
 end
 $$;
@@ -79,7 +109,7 @@ $$;
 create trigger conversation_members_count_joined before insert on conversation_members
     for each row execute function conversation_members_count_joined();
 
--- Every message updates its conversation's last_seq and last_activity_at. With neither indexed (lists sort a
+-- Every message updates its conversation's last_seq, last_activity_at and countable_total. With none indexed (lists sort a
 -- user's own few conversations, which needs no index) and room left on each page, that update is HOT: no new
 -- index entries and little bloat per message.
 drop index conversations_kind_status_idx;
