@@ -41,12 +41,13 @@ public static class OperationsExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.UseSwaggerUI(o =>
+        // Only on its own path: as ordinary middleware it would stay on the stack of every hub connection.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/docs"), docs => docs.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "docs";
             o.SwaggerEndpoint("/openapi/v1.json", "ClinicChat v1");
             o.DocumentTitle = "ClinicChat API";
-        });
+        }));
         return app;
     }
 

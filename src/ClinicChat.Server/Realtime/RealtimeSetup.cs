@@ -34,7 +34,7 @@ public static class RealtimeSetup
         var gate = app.ApplicationServices.GetRequiredService<HubGate>();
         return app.UseWhen(
             context => context.Request.Path.StartsWithSegments(AccountsSetup.HubPath),
-            branch => branch.Use((context, next) => gate.InvokeAsync(context, () => next(context))));
+            branch => branch.Use(next => context => gate.InvokeAsync(context, next)));
     }
 
     public static WebApplication MapRealtime(this WebApplication app)
