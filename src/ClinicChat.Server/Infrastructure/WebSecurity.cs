@@ -79,7 +79,8 @@ public static class WebSecurityExtensions
         return builder;
     }
 
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    // Not async: an awaiting middleware would stay on the stack (and in memory) of every open hub connection.
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(next => context =>
     {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
@@ -89,7 +90,7 @@ public static class WebSecurityExtensions
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers.ContentSecurityPolicy =
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-        await next(context);
+        return next(context);
     });
 
     private sealed class ConfigureCorsFromSettings(IOptions<CorsSettings> settings) : IConfigureOptions<CorsOptions>
