@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using ClinicChat.Accounts;
 using ClinicChat.Conversations;
 using ClinicChat.Realtime;
 using ClinicChat.Tests.Infrastructure;
@@ -31,7 +33,14 @@ public sealed class IdleConnectionTests(ClinicChatApp app) : IClassFixture<Clini
             Assert.DoesNotContain("access_token", http.Features.Get<IHttpRequestFeature>()!.RawTarget, StringComparison.Ordinal);
             Assert.DoesNotContain(nurse.AccessToken, http.Features.Get<IHttpRequestFeature>()!.RawTarget, StringComparison.Ordinal);
             Assert.True(context.User!.Identity!.IsAuthenticated);
+            // Only what the hub reads; the session id still ties the connection to its session.
+            Assert.Equal(
+                [ClaimTypes.NameIdentifier, ClaimTypes.Role, ClinicClaims.SessionIdClaim],
+                context.User.Claims.Select(c => c.Type).ToArray());
+            Assert.NotNull(context.User.SessionId());
         }
+
+        Assert.True(ours.Single(c => c.UserIdentifier == nurse.Id.ToString()).User!.IsInRole(nurse.Role));
 
         await viaQuery.InvokeAsync<SubscribeResult>("Subscribe", conversation);
         var sent = await viaHeader.InvokeAsync<MessageDto>("SendMessage", conversation, "idle-1", "masih tersambung");
