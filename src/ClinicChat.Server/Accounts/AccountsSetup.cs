@@ -159,7 +159,7 @@ public static class AccountsSetup
                     new Claim(ClaimTypes.Role, Roles.All.FirstOrDefault(r => r == role) ?? role),
                     new Claim(ClinicClaims.SessionIdClaim, user.FindFirstValue(ClinicClaims.SessionIdClaim) ?? ""),
                 ],
-                result.Ticket.AuthenticationScheme));
+                BearerTokenDefaults.AuthenticationScheme));
         }
 
         var used = context.Features.Get<IServiceProvidersFeature>();
