@@ -3,6 +3,7 @@ using ClinicChat.Accounts;
 using ClinicChat.Conversations;
 using ClinicChat.Realtime;
 using ClinicChat.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,9 @@ public sealed class IdleConnectionTests(ClinicChatApp app) : IClassFixture<Clini
                 [ClaimTypes.NameIdentifier, ClaimTypes.Role, ClinicClaims.SessionIdClaim],
                 context.User.Claims.Select(c => c.Type).ToArray());
             Assert.NotNull(context.User.SessionId());
+            // The framework's authentication middleware (which would keep its ticket and request scope for the
+            // connection's life) did not run: it sets this feature. WebApplication adds it by itself unless told.
+            Assert.Null(http.Features.Get<IAuthenticationFeature>());
         }
 
         Assert.True(ours.Single(c => c.UserIdentifier == nurse.Id.ToString()).User!.IsInRole(nurse.Role));
