@@ -61,8 +61,11 @@ internal static class BenchmarkReport
     {
         foreach (var load in loads)
         {
+            var receivers = load.MarkReadIntervalMs > 0
+                ? $"**each receiver also marks read every {load.MarkReadIntervalMs} ms**, as an open chat window does"
+                : "receivers record arrival";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"Active connections: {load.ConnectionsEstablished}/{load.ConnectionsAttempted} established ({load.ConnectionsAttempted / 2} care conversations, the nurse's connection sends, the patient's receives; both subscribed). " +
+                $"Active connections: {load.ConnectionsEstablished}/{load.ConnectionsAttempted} established ({load.ConnectionsAttempted / 2} care conversations, the nurse's connection sends, the patient's receives; both subscribed; {receivers}). " +
                 $"Server RSS {Mb(load.ServerRssBeforeConnectBytes)} before connecting, {Mb(load.ServerRssAfterConnectBytes)} after.");
             md.AppendLine();
             md.AppendLine("| step | target msg/s | delivered msg/s | sent / acked / delivered | lost / dup / refused / unacked / out of order | send-to-ack p50 / p99 ms | send-to-deliver p50 / p90 / p99 / max ms | CPU s server / db / tool (step s) | server RSS | bar |");

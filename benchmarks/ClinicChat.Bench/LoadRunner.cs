@@ -133,6 +133,9 @@ public sealed record LoadReport
 
     public double ConnectSeconds { get; init; }
 
+    /// <summary>How often each receiving connection marked read (0: receivers only recorded arrival).</summary>
+    public int MarkReadIntervalMs { get; init; }
+
     public IReadOnlyList<StepResult> Steps { get; init; } = [];
 
     /// <summary>The highest step-up rate that passed, or zero.</summary>
@@ -253,6 +256,7 @@ public sealed class LoadRunner : IHubFrameHandler
             ServerRssAfterConnectBytes = rssAfter,
             ProvisionSeconds = Math.Round(provisionSeconds, 1),
             ConnectSeconds = Math.Round(connectSeconds, 1),
+            MarkReadIntervalMs = (int)_options.MarkReadInterval.TotalMilliseconds,
             Steps = steps,
             HighestPassingRate = steps.Where(s => s.Name.StartsWith("step-up", StringComparison.Ordinal) && s.Passed).Select(s => s.TargetRate).DefaultIfEmpty(0).Max(),
         };

@@ -30,7 +30,7 @@ try
                 StepDuration = TimeSpan.FromSeconds(options.Int("duration", 20)),
                 Warmup = TimeSpan.FromSeconds(options.Int("warmup", 5)),
                 MaxP99Milliseconds = options.Int("max-p99-ms", 100),
-                MarkReadInterval = TimeSpan.FromMilliseconds(options.Int("mark-read-ms", 1000)),
+                MarkReadInterval = TimeSpan.FromMilliseconds(options.Int("mark-read-ms", 0)),
                 TextLength = options.Int("text-length", 64),
                 SourceAddresses = options.Int("source-addresses", 4),
                 ServerPid = options.Int("server-pid", 0),

@@ -111,7 +111,7 @@ public sealed class CareService(
     {
         const string sql = $"""
             select a.patient_id, u.display_name, a.conversation_id, a.assigned_at,
-                   {ConversationQueries.UnreadExpression} as unread_count,
+                   me.unread_count,
                    {ConversationQueries.LastMessageColumns}
             from care_assignments a
             join users u on u.id = a.patient_id

@@ -15,15 +15,6 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
          or (c.kind = 'support' and @IsAdmin))
         """;
 
-    /// <summary>Unread for member row <c>me</c> in conversation <c>c</c>: others' live non-system messages above the watermark.</summary>
-    public const string UnreadExpression = """
-        case when c.last_seq > me.last_read_seq then (
-            select count(*) from messages x
-            where x.conversation_id = c.id and x.seq > me.last_read_seq
-              and x.kind <> 'system' and x.deleted_at is null and x.sender_id <> me.user_id)
-        else 0 end
-        """;
-
     /// <summary>The last message of conversation <c>c</c> (join <see cref="LastMessageJoin"/>), read into a <see cref="LastMessageRow"/>.</summary>
     public const string LastMessageColumns = """
         lm.id as lm_id, lm.seq as lm_seq, lm.sender_id as lm_sender_id, lm.kind as lm_kind, lm.text as lm_text,
@@ -34,7 +25,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
 
     private const string ConversationColumns = $"""
         c.id, c.kind, c.status, c.last_seq, c.last_activity_at, co.id as consultation_id,
-        coalesce({UnreadExpression}, 0) as unread_count,
+        coalesce(me.unread_count, 0) as unread_count,
         {LastMessageColumns}
         """;
 

@@ -63,10 +63,8 @@ internal sealed class AppendRow
 
     public DateTimeOffset? DeletedAt { get; init; }
 
-    public Guid[]? MemberIds { get; init; }
-
-    /// <summary>The counts to announce to the online recipients, computed after the commit; empty if that failed.</summary>
-    public IReadOnlyList<(Guid UserId, UnreadChangedEvent Event)> UnreadChanged { get; set; } = [];
+    /// <summary>The counts to announce to the online recipients of a created message, as committed with it.</summary>
+    public List<(Guid UserId, UnreadChangedEvent Event)> UnreadChanged { get; } = [];
 }
 
 /// <summary>
@@ -114,15 +112,21 @@ public sealed partial class MessageWriter : IAsyncDisposable
         select i.ord, conv.kind, conv.is_member, (ins.id is not null) as created,
                coalesce(ins.id, e.id) as id, coalesce(ins.seq, e.seq) as seq, coalesce(ins.kind, e.kind) as kind,
                coalesce(ins.text, e.text) as text, coalesce(ins.created_at, e.created_at) as created_at,
-               coalesce(ins.deleted_at, e.deleted_at) as deleted_at,
-               case when ins.id is not null then
-                   (select array_agg(m.user_id) from conversation_members m where m.conversation_id = i.conversation_id)
-               end as member_ids
+               coalesce(ins.deleted_at, e.deleted_at) as deleted_at
         from input i
         left join conv on conv.ord = i.ord
         left join inserted ins on ins.id = i.id
         left join existing e on e.ord = i.ord
         order by i.ord
+        """;
+
+    // Second statement of the same batch (and transaction), so it sees the counts the first one's insert trigger
+    // left: each recipient's unread count in the conversation and over all their conversations.
+    private const string UnreadSql = """
+        select m.conversation_id, m.user_id, m.unread_count,
+               (select sum(o.unread_count) from conversation_members o where o.user_id = m.user_id) as total
+        from unnest($1::uuid[], $2::uuid[]) as b(conversation_id, sender_id)
+        join conversation_members m on m.conversation_id = b.conversation_id and m.user_id <> b.sender_id
         """;
 
     // The retry race: the loser's statement rolled back whole, its seq increment included, so no gap; re-read.
@@ -133,7 +137,6 @@ public sealed partial class MessageWriter : IAsyncDisposable
         """;
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly UnreadCounter _unread;
     private readonly IPresence _presence;
     private readonly TimeProvider _time;
     private readonly ILogger<MessageWriter> _logger;
@@ -142,11 +145,10 @@ public sealed partial class MessageWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _writers;
 
-    public MessageWriter([FromKeyedServices(DatabaseExtensions.Writer)] NpgsqlDataSource dataSource, UnreadCounter unread, IPresence presence, TimeProvider time,
+    public MessageWriter([FromKeyedServices(DatabaseExtensions.Writer)] NpgsqlDataSource dataSource, IPresence presence, TimeProvider time,
         IOptions<MessageWriterOptions> options, ILogger<MessageWriter> logger)
     {
         _dataSource = dataSource;
-        _unread = unread;
         _presence = presence;
         _time = time;
         _logger = logger;
@@ -227,7 +229,6 @@ public sealed partial class MessageWriter : IAsyncDisposable
         try
         {
             var rows = await ExecuteAsync(batch, _stop.Token);
-            await AddUnreadAsync(batch, rows);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].TrySetResult(rows[i]);
@@ -289,30 +290,71 @@ public sealed partial class MessageWriter : IAsyncDisposable
             (ids[i], conversationIds[i], senderIds[i], isAdmin[i], clientIds[i], texts[i]) = (a.Id, a.ConversationId, a.SenderId, a.IsAdmin, a.ClientMessageId, a.Text);
         }
 
+        var now = _time.GetUtcNow().UtcDateTime;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(SendSql, connection);
-        // Explicit types: the statement is prepared once per connection and reused for every batch size.
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = conversationIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = senderIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = isAdmin, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = clientIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = _time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await command.PrepareAsync(cancellationToken);
+        // Both statements run in one implicit transaction with one commit: the unread counts are those of this commit.
+        await using var batchCommand = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                // Explicit types: the statements are prepared once per connection and reused for every batch size.
+                new NpgsqlBatchCommand(SendSql)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<Guid[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                        new NpgsqlParameter<Guid[]> { TypedValue = conversationIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                        new NpgsqlParameter<Guid[]> { TypedValue = senderIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                        new NpgsqlParameter<bool[]> { TypedValue = isAdmin, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean },
+                        new NpgsqlParameter<string[]> { TypedValue = clientIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new NpgsqlParameter<string[]> { TypedValue = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new NpgsqlParameter<DateTime> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                    },
+                },
+                new NpgsqlBatchCommand(UnreadSql)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<Guid[]> { TypedValue = conversationIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                        new NpgsqlParameter<Guid[]> { TypedValue = senderIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                    },
+                },
+            },
+        };
+        await batchCommand.PrepareAsync(cancellationToken);
 
         var rows = new AppendRow?[n];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batchCommand.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var ord = (int)reader.GetInt64(0) - 1;
             rows[ord] = reader.IsDBNull(1) ? null : ReadRow(reader, 1);
         }
 
+        await reader.NextResultAsync(cancellationToken);
+        var created = new Dictionary<Guid, AppendRow>(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (rows[i] is { Created: true } row)
+            {
+                created[conversationIds[i]] = row;
+            }
+        }
+
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (conversationId, userId) = (reader.GetGuid(0), reader.GetGuid(1));
+            // Only locally connected users can receive the event (no backplane yet).
+            if (created.TryGetValue(conversationId, out var row) && _presence.IsOnline(userId))
+            {
+                row.UnreadChanged.Add((userId, new UnreadChangedEvent(conversationId, reader.GetInt64(2), reader.GetInt64(3))));
+            }
+        }
+
         return rows;
     }
 
-    /// <summary>Columns from <paramref name="first"/>: kind, is_member, created, id, seq, kind, text, created_at, deleted_at[, member_ids].</summary>
+    /// <summary>Columns from <paramref name="first"/>: kind, is_member, created, id, seq, kind, text, created_at, deleted_at.</summary>
     private static AppendRow ReadRow(NpgsqlDataReader reader, int first)
     {
         DateTimeOffset? Time(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(i), DateTimeKind.Utc));
@@ -327,70 +369,7 @@ public sealed partial class MessageWriter : IAsyncDisposable
             Text = reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6),
             CreatedAt = Time(first + 7),
             DeletedAt = Time(first + 8),
-            MemberIds = reader.FieldCount > first + 9 && !reader.IsDBNull(first + 9) ? reader.GetFieldValue<Guid[]>(first + 9) : null,
         };
-    }
-
-    /// <summary>
-    /// One count for every online recipient of the batch, after the commit, so the numbers include these messages.
-    /// The message is committed either way: a failure here only costs the unreadChanged events (clients can ask).
-    /// </summary>
-    private async Task AddUnreadAsync(List<PendingAppend> batch, AppendRow?[] rows)
-    {
-        var recipients = new HashSet<Guid>();
-        for (var i = 0; i < rows.Length; i++)
-        {
-            if (rows[i] is { Created: true, MemberIds: { } members })
-            {
-                foreach (var member in members)
-                {
-                    // Only locally connected users can receive the event (no backplane yet), so only they are counted.
-                    if (member != batch[i].SenderId && _presence.IsOnline(member))
-                    {
-                        recipients.Add(member);
-                    }
-                }
-            }
-        }
-
-        if (recipients.Count == 0)
-        {
-            return;
-        }
-
-        Dictionary<Guid, UnreadCounter.UserUnread> counts;
-        try
-        {
-            counts = await _unread.CountAsync([.. recipients], _stop.Token);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
-        {
-            LogUnreadFailed(e);
-            return;
-        }
-
-        for (var i = 0; i < rows.Length; i++)
-        {
-            if (rows[i] is not { Created: true, MemberIds: { } members } row)
-            {
-                continue;
-            }
-
-            var conversationId = batch[i].ConversationId;
-            var events = new List<(Guid, UnreadChangedEvent)>(members.Length);
-            foreach (var member in members)
-            {
-                if (member != batch[i].SenderId && recipients.Contains(member))
-                {
-                    var (inConversation, total) = counts.TryGetValue(member, out var user)
-                        ? (user.ByConversation.GetValueOrDefault(conversationId), user.Total)
-                        : (0L, 0L);
-                    events.Add((member, new UnreadChangedEvent(conversationId, inConversation, total)));
-                }
-            }
-
-            row.UnreadChanged = events;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A batch of {Count} sends failed as a whole ({SqlState}); each is retried alone")]
@@ -398,7 +377,4 @@ public sealed partial class MessageWriter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Concurrent retries of one message; the later one returned the stored original")]
     private partial void LogDuplicateRace();
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Counting unread messages after a send failed; unreadChanged was not sent")]
-    private partial void LogUnreadFailed(Exception exception);
 }

@@ -39,10 +39,14 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
                 last_delivered_seq = greatest(me.last_delivered_seq, least(coalesce(t.seq, 0), c.last_seq))
             from conversations c, target t, old
             where me.conversation_id = @Id and me.user_id = @UserId and c.id = me.conversation_id
-            returning me.last_read_seq, me.last_delivered_seq
+            returning me.last_read_seq, me.last_delivered_seq, me.unread_count
         )
         select old.last_read_seq as old_read, old.last_delivered_seq as old_delivered,
                moved.last_read_seq as new_read, moved.last_delivered_seq as new_delivered,
+               -- unread_count as left by the watermark trigger; the caller's other conversations as of this statement.
+               moved.unread_count,
+               moved.unread_count + (select coalesce(sum(o.unread_count), 0) from conversation_members o
+                                     where o.user_id = @UserId and o.conversation_id <> @Id) as unread_total,
                (select array_agg(m.user_id) from conversation_members m where m.conversation_id = @Id) as member_ids
         from old join moved on true cross join async_commit
         """;
@@ -73,10 +77,7 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
         }
 
         var row = moved.Value!;
-        var counts = await unread.CountAsync([caller.UserId], CancellationToken.None);
-        var (inConversation, total) = counts.TryGetValue(caller.UserId, out var mine)
-            ? (mine.ByConversation.GetValueOrDefault(conversationId), mine.Total)
-            : (0L, 0L);
+        var (inConversation, total) = (row.UnreadCount, row.UnreadTotal);
         if (row.NewRead > row.OldRead)
         {
             // Committed: the caller's cancellation must not stop the events.
@@ -163,9 +164,12 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
         }
 
         // Not a member: an admin looking at a support room has no watermark to move; anyone else learns nothing.
-        return await queries.FindAccessAsync(connection, caller, conversationId, cancellationToken) is null
-            ? ChatFailure.NotFound("Conversation")
-            : new MoveRow();
+        if (await queries.FindAccessAsync(connection, caller, conversationId, cancellationToken) is null)
+        {
+            return ChatFailure.NotFound("Conversation");
+        }
+
+        return new MoveRow { UnreadTotal = (await unread.SummaryAsync(caller.UserId, cancellationToken)).TotalUnread };
     }
 
     private sealed class MoveRow
@@ -177,6 +181,10 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
         public long NewRead { get; init; }
 
         public long NewDelivered { get; init; }
+
+        public long UnreadCount { get; init; }
+
+        public long UnreadTotal { get; init; }
 
         public Guid[]? MemberIds { get; init; }
     }

@@ -6,16 +6,14 @@ using Npgsql;
 namespace ClinicChat.Conversations;
 
 /// <summary>
-/// Unread counts are never stored: they are derived from each member's watermark and the messages above it, so
-/// they cannot drift from what a client would count itself.
+/// Unread counts per member, kept by database triggers (migration 0009) equal to the others' live, non-system
+/// messages above the member's read watermark, and announced to their online users as unreadChanged.
 /// </summary>
 public sealed partial class UnreadCounter([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource, ChatNotifier notifier, ILogger<UnreadCounter> logger)
 {
-    // Only conversations with something above the watermark are counted; the rest are zero by construction.
-    private const string UnreadByConversationSql = $"""
-        select me.user_id, me.conversation_id, {ConversationQueries.UnreadExpression} as unread
-        from conversation_members me join conversations c on c.id = me.conversation_id
-        where me.user_id = any(@Users) and c.last_seq > me.last_read_seq
+    private const string UnreadByConversationSql = """
+        select user_id, conversation_id, unread_count from conversation_members
+        where user_id = any(@Users) and unread_count > 0
         """;
 
     public async Task<UnreadSummaryDto> SummaryAsync(Guid userId, CancellationToken cancellationToken)

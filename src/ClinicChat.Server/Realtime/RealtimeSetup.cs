@@ -23,6 +23,7 @@ public static class RealtimeSetup
         });
         // SignalR's debug logs print invocation arguments, i.e. message bodies; they must never reach the logs.
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", LogLevel.Information);
+        builder.Services.AddSingleton<HubLifetimeManager<ChatHub>, ChatHubLifetimeManager>();
         builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<PresenceTracker>();
         builder.Services.AddSingleton<IPresence>(services => services.GetRequiredService<PresenceTracker>());

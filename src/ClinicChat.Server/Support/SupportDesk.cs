@@ -449,15 +449,9 @@ public sealed partial class SupportDesk(
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             var counts = await connection.QuerySingleAsync<UnreadCounts>(new CommandDefinition(
                 """
-                select coalesce(sum(u.unread) filter (where u.conversation_id = @RoomId), 0)::bigint as room,
-                       coalesce(sum(u.unread), 0)::bigint as total
-                from (
-                    select cm.conversation_id,
-                           (select count(*) from messages m
-                            where m.conversation_id = cm.conversation_id and m.seq > cm.last_read_seq
-                              and m.sender_id is distinct from cm.user_id) as unread
-                    from conversation_members cm where cm.user_id = @AdminId
-                ) u
+                select coalesce(sum(unread_count) filter (where conversation_id = @RoomId), 0)::bigint as room,
+                       coalesce(sum(unread_count), 0)::bigint as total
+                from conversation_members where user_id = @AdminId
                 """, new { RoomId = roomId, AdminId = adminId }, cancellationToken: cancellationToken));
             await notifier.User(adminId).UnreadChanged(new UnreadChangedEvent(roomId, counts.Room, counts.Total));
         }

@@ -23,6 +23,8 @@ public sealed class LoadToolTests(ClinicChatApp app) : IClassFixture<ClinicChatA
             Warmup = TimeSpan.Zero,
             SourceAddresses = 2,
             ProvisionParallelism = 4,
+            // Receivers mark read often, so read watermarks race the sends that bump unread counts.
+            MarkReadInterval = TimeSpan.FromMilliseconds(100),
         }, TextWriter.Null);
 
         var report = await runner.RunAsync(TestContext.Current.CancellationToken);
@@ -47,5 +49,14 @@ public sealed class LoadToolTests(ClinicChatApp app) : IClassFixture<ClinicChatA
             ) g where gap <> 0
             """, ("ids", step.AcknowledgedIds.ToArray()));
         Assert.Equal(0, gaps);
+        var drifted = await app.QueryScalarAsync<long>("""
+            select count(*) from conversation_members me
+            where me.conversation_id in (select conversation_id from messages where id = any(@ids))
+              and me.unread_count <> (
+                  select count(*) from messages x
+                  where x.conversation_id = me.conversation_id and x.seq > me.last_read_seq
+                    and x.kind <> 'system' and x.deleted_at is null and x.sender_id is distinct from me.user_id)
+            """, ("ids", step.AcknowledgedIds.ToArray()));
+        Assert.Equal(0, drifted);
     }
 }

@@ -65,6 +65,64 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
     }
 
     [Fact]
+    public async Task StoredUnreadCountsEqualARecountAfterConcurrentSendsReadsAndDeletes()
+    {
+        TestUser[] members = [await app.RegisterPatientAsync(), await app.CreateStaffAsync("nurse"), await app.CreateStaffAsync("doctor")];
+        var conversation = await app.CreateConversationAsync(ConversationKinds.Care, ConversationStatuses.Open, members);
+        var systemMessages = app.Services.GetRequiredService<SystemMessages>();
+
+        await Task.WhenAll(members.Select(async (member, index) =>
+        {
+            for (var i = 0; i < 24; i++)
+            {
+                var sent = await member.SendAsync(conversation, $"{index}:{i}");
+                if (i % 3 == 0)
+                {
+                    await (await member.Http.DeleteAsync($"/api/v1/messages/{sent.Id}", Ct)).EnsureSuccessAsync();
+                }
+
+                if (i % 4 == 1)
+                {
+                    await MarkReadAsync(member, conversation, new { upToSeq = sent.Seq - 2 });
+                }
+
+                if (index == 0 && i % 8 == 0)
+                {
+                    await systemMessages.PostAsync(conversation, "Catatan sistem", Ct);
+                }
+            }
+        }));
+
+        foreach (var member in members)
+        {
+            Assert.Equal(await RecountAsync(member, conversation), await UnreadAsync(member, conversation));
+        }
+    }
+
+    [Fact]
+    public async Task AMemberWhoJoinsLaterStartsWithWhatIsAlreadyThere()
+    {
+        var (patient, nurse, conversation) = await app.CarePairAsync();
+        await nurse.SendAsync(conversation, "satu");
+        var deleted = await nurse.SendAsync(conversation, "dua");
+        await (await nurse.Http.DeleteAsync($"/api/v1/messages/{deleted.Id}", Ct)).EnsureSuccessAsync();
+        await patient.SendAsync(conversation, "tiga");
+        var doctor = await app.CreateStaffAsync("doctor");
+
+        var dataSource = app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using (var connection = await dataSource.OpenConnectionAsync(Ct))
+        await using (var transaction = await connection.BeginTransactionAsync(Ct))
+        {
+            await app.Services.GetRequiredService<ConversationStore>().AddMembersAsync(connection, transaction, conversation, [doctor.Id], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(2, await UnreadAsync(doctor, conversation));
+        await nurse.SendAsync(conversation, "empat");
+        Assert.Equal(3, await UnreadAsync(doctor, conversation));
+    }
+
+    [Fact]
     public async Task MarkingReadNeedsExactlyOneOfUpToSeqOrMessageIds()
     {
         var (patient, _, conversation) = await app.CarePairAsync();
@@ -154,6 +212,20 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
         Assert.False(second.HasMore);
         Assert.Empty(english.Messages);
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+    }
+
+    /// <summary>Others' live, non-system messages above the member's watermark, counted from the stored rows.</summary>
+    private async Task<long> RecountAsync(TestUser user, Guid conversation)
+    {
+        await using var command = app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(
+            """
+            select count(*) from messages x join conversation_members me on me.conversation_id = x.conversation_id
+            where me.conversation_id = $1 and me.user_id = $2 and x.seq > me.last_read_seq
+              and x.kind <> 'system' and x.deleted_at is null and x.sender_id is distinct from me.user_id
+            """);
+        command.Parameters.AddWithValue(conversation);
+        command.Parameters.AddWithValue(user.Id);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     private async Task<long> UnreadAsync(TestUser user, Guid conversation) =>

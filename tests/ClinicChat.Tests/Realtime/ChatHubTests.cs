@@ -55,6 +55,27 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
     }
 
     [Fact]
+    public async Task UserEventsReachEveryOpenConnectionOfThatUserAndNoOneElse()
+    {
+        var (patient, nurse, conversation) = await app.CarePairAsync();
+        var (otherPatient, _, _) = await app.CarePairAsync();
+        var nurseTab1 = await app.ConnectHubAsync(nurse);
+        await using var nurseTab2 = await app.ConnectHubAsync(nurse);
+        await using var stranger = await app.ConnectHubAsync(otherPatient);
+
+        await patient.SendAsync(conversation, "satu");
+
+        Assert.Equal(new UnreadChangedEvent(conversation, 1, 1), await nurseTab1.NextAsync<UnreadChangedEvent>("unreadChanged"));
+        Assert.Equal(new UnreadChangedEvent(conversation, 1, 1), await nurseTab2.NextAsync<UnreadChangedEvent>("unreadChanged"));
+
+        await nurseTab1.DisposeAsync();
+        await patient.SendAsync(conversation, "dua");
+
+        Assert.Equal(new UnreadChangedEvent(conversation, 2, 2), await nurseTab2.NextAsync<UnreadChangedEvent>("unreadChanged"));
+        Assert.Equal(0, stranger.Pending("unreadChanged"));
+    }
+
+    [Fact]
     public async Task AHubRetryWithTheSameClientMessageIdReturnsTheOriginalAndPublishesOnce()
     {
         var (patient, nurse, conversation) = await app.CarePairAsync();
