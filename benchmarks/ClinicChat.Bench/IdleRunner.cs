@@ -30,6 +30,18 @@ public sealed record IdleResult
     /// <summary>(RSS at the end of the hold - RSS before connecting) / connections held.</summary>
     public double BytesPerConnection { get; init; }
 
+    /// <summary>Connections held, and server RSS, once the first worker process had connected (before the others started).</summary>
+    public int FirstWorkerEstablished { get; init; }
+
+    public long ServerRssFirstWorkerBytes { get; init; }
+
+    /// <summary>
+    /// What the later connections added: (RSS held - RSS after the first worker) / (connections held - the first
+    /// worker's), both sampled the same time after connecting. Costs paid once per process (code compiled on the
+    /// first connection, memory pools, the GC's allocation budget) fall outside it; null with one worker process.
+    /// </summary>
+    public double? MarginalBytesPerConnection { get; init; }
+
     public double HoldSeconds { get; init; }
 
     /// <summary>Server CPU while merely holding the connections (pings, session sweeps).</summary>
@@ -71,21 +83,31 @@ public static class IdleRunner
         try
         {
             var share = (connections + processes - 1) / processes;
-            for (var p = 0; p < processes; p++)
+            var shares = Enumerable.Range(0, processes).Select(p => Math.Min(share, connections - (p * share))).Where(c => c > 0).ToList();
+
+            // The first worker connects alone and the server is sampled, so that the later connections' cost can be
+            // told apart from what the first connection costs once per process.
+            workers.Add(Worker.Start(baseUrl, token, shares[0], firstHost: 10, log));
+            var first = await workers[0].ConnectedAsync(TimeSpan.FromMinutes(5), cancellationToken);
+            var firstSeconds = watch.Elapsed.TotalSeconds;
+            ProcStats.Sample? afterFirst = null;
+            if (shares.Count > 1)
             {
-                var count = Math.Min(share, connections - (p * share));
-                if (count > 0)
+                // Let allocation settle (first pings, session sweep) before measuring.
+                await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+                afterFirst = stats.Take();
+                watch.Restart();
+                for (var p = 1; p < shares.Count; p++)
                 {
-                    workers.Add(Worker.Start(baseUrl, token, count, firstHost: 10 + (p * 8), log));
+                    workers.Add(Worker.Start(baseUrl, token, shares[p], firstHost: 10 + (p * 8), log));
                 }
             }
 
-            var counts = await Task.WhenAll(workers.Select(w => w.ConnectedAsync(TimeSpan.FromMinutes(5), cancellationToken)));
-            var connectSeconds = watch.Elapsed.TotalSeconds;
+            var counts = (await Task.WhenAll(workers.Skip(1).Select(w => w.ConnectedAsync(TimeSpan.FromMinutes(5), cancellationToken)))).Prepend(first).ToArray();
+            var connectSeconds = firstSeconds + (shares.Count > 1 ? watch.Elapsed.TotalSeconds : 0);
             var established = counts.Sum(c => c.Ok);
             log.WriteLine($"idle: {established} connections held by {workers.Count} processes in {connectSeconds:0.0} s ({counts.Sum(c => c.Refused)} refused, {counts.Sum(c => c.Failed)} failed)");
 
-            // Let allocation settle (first pings, session sweep) before measuring.
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             var connected = stats.Take();
             await Task.Delay(hold, cancellationToken);
@@ -106,6 +128,11 @@ public static class IdleRunner
                 ServerRssConnectedBytes = connected.ServerRssBytes,
                 ServerRssEndBytes = end.ServerRssBytes,
                 BytesPerConnection = established > 0 ? Math.Round((double)(end.ServerRssBytes - before.ServerRssBytes) / established) : 0,
+                FirstWorkerEstablished = first.Ok,
+                ServerRssFirstWorkerBytes = afterFirst?.ServerRssBytes ?? 0,
+                MarginalBytesPerConnection = afterFirst is { } half && established > first.Ok
+                    ? Math.Round((double)(connected.ServerRssBytes - half.ServerRssBytes) / (established - first.Ok))
+                    : null,
                 HoldSeconds = hold.TotalSeconds,
                 ServerCpuSecondsDuringHold = Math.Round(end.ServerCpuSeconds - connected.ServerCpuSeconds, 2),
                 DatabaseCpuSecondsDuringHold = Math.Round(end.DatabaseCpuSeconds - connected.DatabaseCpuSeconds, 2),

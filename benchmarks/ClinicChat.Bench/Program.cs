@@ -52,7 +52,9 @@ try
                 options.Int("connections", 19_000), options.Int("processes", 2), TimeSpan.FromSeconds(options.Int("hold", 20)),
                 options.Int("probe", 20), options.Int("server-pid", 0), options.Int("pg-pid", 0), Console.Out, stop.Token);
             var line = JsonSerializer.Serialize(result, Json.Options);
-            Console.WriteLine($"idle: {result.Established} held, {result.BytesPerConnection / 1024:0.0} KB per connection, server CPU {result.ServerCpuSecondsDuringHold} s over {result.HoldSeconds} s");
+            Console.WriteLine($"idle: {result.Established} held, {result.BytesPerConnection / 1024:0.0} KB per connection" +
+                (result.MarginalBytesPerConnection is { } marginal ? $" ({marginal / 1024:0.0} KB for each after the first worker's {result.FirstWorkerEstablished})" : "") +
+                $", server CPU {result.ServerCpuSecondsDuringHold} s over {result.HoldSeconds} s");
             Console.WriteLine(line);
             options.AppendTo("out", $"{{\"kind\":\"idle\",\"report\":{line}}}");
             return 0;

@@ -22,8 +22,10 @@ public static class OperationsExtensions
             builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
         }
 
-        // Request-start lines include the query string, which carries the hub's access_token.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // Request-start lines include the query string, which carries the hub's access_token. Off entirely, not at
+        // Warning: while this category is enabled at all, hosting gives every request an Activity and a log scope,
+        // about 1 KB that each idle hub connection would hold for its whole life (it logs nothing above Information).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
 
         // Npgsql logs every command's text at Information: one line per chat message at load, for nothing.
@@ -41,12 +43,13 @@ public static class OperationsExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.UseSwaggerUI(o =>
+        // Only on its own path: as ordinary middleware it would stay on the stack of every hub connection.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/docs"), docs => docs.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "docs";
             o.SwaggerEndpoint("/openapi/v1.json", "ClinicChat v1");
             o.DocumentTitle = "ClinicChat API";
-        });
+        }));
         return app;
     }
 

@@ -73,14 +73,30 @@ public sealed class ChatHubLifetimeManager(ILogger<DefaultHubLifetimeManager<Cha
         return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
     }
 
-    /// <summary>One user's open connections; copy-on-write, as connections change far less often than events are sent.</summary>
+    /// <summary>
+    /// One user's open connections. The send snapshot is built on the first send after a change, not on every
+    /// change: copying the whole array on each connect made N connections of one user cost O(N²) allocation
+    /// (19,000 idle connections of one login: 1.4 GB of arrays, most on the large object heap, +12 KB RSS each).
+    /// </summary>
     private sealed class UserConnections
     {
         private readonly Lock _gate = new();
-        private HubConnectionContext[] _connections = [];
+        private readonly List<HubConnectionContext> _connections = new(1);
+        private HubConnectionContext[]? _snapshot;
         private bool _removed;
 
-        public HubConnectionContext[] Snapshot() => Volatile.Read(ref _connections);
+        public HubConnectionContext[] Snapshot()
+        {
+            if (Volatile.Read(ref _snapshot) is { } snapshot)
+            {
+                return snapshot;
+            }
+
+            lock (_gate)
+            {
+                return _snapshot ??= [.. _connections];
+            }
+        }
 
         /// <summary>False once the entry has emptied and left the index; the caller then adds to a fresh entry.</summary>
         public bool TryAdd(HubConnectionContext connection)
@@ -92,7 +108,8 @@ public sealed class ChatHubLifetimeManager(ILogger<DefaultHubLifetimeManager<Cha
                     return false;
                 }
 
-                Volatile.Write(ref _connections, [.. _connections, connection]);
+                _connections.Add(connection);
+                Volatile.Write(ref _snapshot, null);
                 return true;
             }
         }
@@ -102,8 +119,9 @@ public sealed class ChatHubLifetimeManager(ILogger<DefaultHubLifetimeManager<Cha
         {
             lock (_gate)
             {
-                Volatile.Write(ref _connections, [.. _connections.Where(c => c != connection)]);
-                _removed = _connections.Length == 0;
+                _connections.Remove(connection);
+                Volatile.Write(ref _snapshot, null);
+                _removed = _connections.Count == 0;
                 return _removed;
             }
         }

@@ -23,6 +23,8 @@ public sealed partial class HubConnectionRegistry : IDisposable
 
     public int Count => _connections.Count;
 
+    internal IEnumerable<HubCallerContext> Contexts => _connections.Values.Select(e => e.Context);
+
     public void Add(HubCallerContext context) =>
         _connections[context.ConnectionId] = new Entry(context, context.User?.SessionId());
 

