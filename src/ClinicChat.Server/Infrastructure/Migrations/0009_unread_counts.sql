@@ -52,16 +52,17 @@ create trigger messages_count_added after insert on messages
     for each statement execute function messages_count_added();
 
 -- A deleted message stops counting: for those who had read past it, it leaves read_countable; for its sender, if
--- still above their watermark, it leaves own_unread. A reader moving past it concurrently is ordered by the row
--- lock: whichever comes second sees the first one's committed result.
+-- still above their watermark, it leaves own_unread. Every member row is updated (most to the same values) so that
+-- every one is locked: a reader moving past the message concurrently then waits for this commit and counts without
+-- it, or moved first and is adjusted here. Filtering the rows instead let a reader who was below the message when
+-- this ran move past it uncommitted-deleted, and be short by one.
 create function messages_count_deleted() returns trigger language plpgsql as $$
 begin
     update conversations set countable_total = countable_total - 1 where id = new.conversation_id;
     update conversation_members me set
         read_countable = me.read_countable - case when me.last_read_seq >= new.seq then 1 else 0 end,
         own_unread = me.own_unread - case when me.last_read_seq < new.seq and me.user_id = new.sender_id then 1 else 0 end
-    where me.conversation_id = new.conversation_id
-      and (me.last_read_seq >= new.seq or me.user_id = new.sender_id);
+    where me.conversation_id = new.conversation_id;
     return null;
 end
 $$;
