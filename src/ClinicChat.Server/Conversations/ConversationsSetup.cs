@@ -12,6 +12,8 @@ public static class ConversationsSetup
         builder.Services.AddSingleton<SendRateLimiter>();
         builder.Services.AddSingleton<ConversationQueries>();
         builder.Services.AddSingleton<UnreadCounter>();
+        builder.Services.AddSingleton<UnreadAnnouncer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<UnreadAnnouncer>());
         builder.Services.AddOptions<MessageWriterOptions>().BindConfiguration(MessageWriterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<MessageWriter>();
         builder.Services.AddSingleton<MessageSender>();

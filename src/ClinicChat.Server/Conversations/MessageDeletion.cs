@@ -15,8 +15,7 @@ public sealed class MessageDeletion(
     TimeProvider time,
     AuditLog audit,
     ChatNotifier notifier,
-    UnreadCounter unread,
-    IPresence presence)
+    UnreadAnnouncer unread)
 {
     public static readonly TimeSpan SenderWindow = TimeSpan.FromMinutes(15);
 
@@ -79,13 +78,10 @@ public sealed class MessageDeletion(
                 $"select {MessageLog.MessageColumns} from messages where id = @Id", new { Id = messageId }, cancellationToken: cancellationToken));
         }
 
-        var members = (await connection.QueryAsync<Guid>(new CommandDefinition(
-            "select user_id from conversation_members where conversation_id = @Id",
-            new { Id = found.ConversationId }, cancellationToken: CancellationToken.None))).ToArray();
         var tombstone = notifier.Conversation(found.ConversationId).MessageDeleted(new MessageDeletedEvent(found.ConversationId, messageId, found.Seq));
-        var unreadChanged = await unread.StartUnreadChangedAsync(
-            [.. members.Where(m => m != found.SenderId && presence.IsOnline(m))], found.ConversationId, CancellationToken.None);
-        await Task.WhenAll(unread.ObserveAsync(tombstone), unreadChanged);
+        // The sender's own count never included it; everyone else's may have.
+        unread.AnnounceToOthers(found.ConversationId, found.SenderId ?? Guid.Empty);
+        await notifier.ObserveAsync(tombstone);
         return deleted;
     }
 

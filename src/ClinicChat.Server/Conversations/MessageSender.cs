@@ -7,10 +7,10 @@ using Npgsql;
 namespace ClinicChat.Conversations;
 
 /// <summary>
-/// The send path shared by REST, the hub and care chat. One statement checks access and writability, finds an
-/// earlier send with the same clientMessageId, takes the next seq and inserts; <see cref="MessageWriter"/> runs it
-/// for many concurrent sends at once (group commit) and answers each only after the commit, so the caller is
-/// acknowledged only after its message is durable.
+/// The send path shared by REST, the hub and care chat. One statement checks access and writability, skips a
+/// clientMessageId already stored, takes the next seq and inserts; <see cref="MessageWriter"/> runs it for many
+/// concurrent sends at once (group commit) and answers each only after the commit, so the caller is acknowledged only
+/// after its message is durable.
 /// </summary>
 public sealed partial class MessageSender(
     NpgsqlDataSource dataSource,
@@ -18,7 +18,7 @@ public sealed partial class MessageSender(
     ConversationLocks locks,
     MessageWriter writer,
     ChatNotifier notifier,
-    UnreadCounter unread,
+    UnreadAnnouncer unread,
     IEnumerable<IMessageSentObserver> observers,
     ILogger<MessageSender> logger)
 {
@@ -40,41 +40,29 @@ public sealed partial class MessageSender(
         }
 
         Task publish;
-        SendResult result;
+        MessageDto message;
         string conversationKind;
         // One send per conversation in flight: events go out in seq order, and a batch never holds two sends of a conversation.
         using (await locks.AcquireAsync(conversationId, cancellationToken))
         {
-            var row = await writer.AppendAsync(
-                new PendingAppend(Guid.CreateVersion7(), conversationId, caller.UserId, caller.IsAdmin, clientMessageId!, body!), cancellationToken);
-            if (row is null || !(row.IsMember || (row.ConversationKind == ConversationKinds.Support && caller.IsAdmin)))
+            var id = Guid.CreateVersion7();
+            var appended = await writer.AppendAsync(new PendingAppend(id, conversationId, caller.UserId, caller.IsAdmin, clientMessageId!, body!), cancellationToken);
+            if (appended is null)
             {
-                return ChatFailure.NotFound("Conversation");
+                return await NotStoredAsync(caller, conversationId, clientMessageId!, cancellationToken);
             }
 
-            if (row.Id is not { } id)
-            {
-                return await RefusalAsync(conversationId, cancellationToken);
-            }
-
-            var message = new MessageDto(id, conversationId, row.Seq!.Value, caller.UserId, row.Kind!, row.Text, clientMessageId, row.CreatedAt!.Value, row.DeletedAt);
-            result = new SendResult(message, row.Created);
-            conversationKind = row.ConversationKind;
-            if (!row.Created)
-            {
-                return result;
-            }
-
-            // Committed: from here on the caller's cancellation must not stop the others from hearing about it. Both
-            // event kinds are queued before the lock is released, so every connection sees them in seq order.
-            var created = notifier.MessageCreatedAsync(message);
-            var unreadChanged = unread.PublishAsync(row.UnreadChanged);
-            publish = Task.WhenAll(unread.ObserveAsync(created), unreadChanged);
+            message = new MessageDto(id, conversationId, appended.Seq, caller.UserId, MessageKinds.Text, body, clientMessageId, appended.CreatedAt, DeletedAt: null);
+            conversationKind = appended.ConversationKind;
+            // Committed: from here on the caller's cancellation must not stop the others from hearing about it. The
+            // event is queued before the lock is released, so every connection sees messages in seq order.
+            publish = notifier.ObserveAsync(notifier.MessageCreatedAsync(message));
+            unread.AnnounceToOthers(conversationId, caller.UserId);
         }
 
         await publish;
-        await NotifyObserversAsync(result.Message, conversationKind);
-        return result;
+        await NotifyObserversAsync(message, conversationKind);
+        return new SendResult(message, Created: true);
     }
 
     private async Task NotifyObserversAsync(MessageDto message, string conversationKind)
@@ -93,17 +81,36 @@ public sealed partial class MessageSender(
         }
     }
 
-    /// <summary>Names why the conversation refuses messages; a consultation names its own status.</summary>
-    private async Task<ChatFailure> RefusalAsync(Guid conversationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Why the writer stored nothing, read after the fact: no access (not found), a retry of a stored message (the
+    /// original, not created), or a conversation that refuses messages (a consultation names its own status).
+    /// </summary>
+    private async Task<Outcome<SendResult>> NotStoredAsync(ChatCaller caller, Guid conversationId, string clientMessageId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var state = await connection.QuerySingleOrDefaultAsync<(string Kind, string Status, string? ConsultationStatus)>(new CommandDefinition(
-            """
-            select c.kind, c.status, co.status as consultation_status
-            from conversations c left join consultations co on co.conversation_id = c.id
+        const string sql = $"""
+            select c.kind, c.status, co.status as consultation_status, {ConversationQueries.AccessPredicate} as has_access,
+                   m.id, m.seq, m.kind as message_kind, m.text, m.created_at, m.deleted_at
+            from conversations c
+            left join consultations co on co.conversation_id = c.id
+            left join messages m on m.conversation_id = c.id and m.sender_id = @UserId and m.client_message_id = @ClientMessageId
             where c.id = @Id
-            """, new { Id = conversationId }, cancellationToken: cancellationToken));
-        return new ChatFailure(ChatFailureKind.NotWritable, DescribeRefusal(state.Kind, state.Status, state.ConsultationStatus));
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<NotStoredRow>(new CommandDefinition(sql,
+            new { Id = conversationId, caller.UserId, caller.IsAdmin, ClientMessageId = clientMessageId }, cancellationToken: cancellationToken));
+        if (row is null || !row.HasAccess)
+        {
+            return ChatFailure.NotFound("Conversation");
+        }
+
+        if (row.Id is { } id)
+        {
+            return new SendResult(
+                new MessageDto(id, conversationId, row.Seq, caller.UserId, row.MessageKind!, row.Text, clientMessageId, row.CreatedAt, row.DeletedAt),
+                Created: false);
+        }
+
+        return new ChatFailure(ChatFailureKind.NotWritable, DescribeRefusal(row.Kind, row.Status, row.ConsultationStatus));
     }
 
     public static string DescribeRefusal(string kind, string status, string? consultationStatus)
@@ -120,4 +127,27 @@ public sealed partial class MessageSender(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Post-send observer {Observer} failed")]
     private partial void LogObserverFailed(Exception exception, string observer);
+
+    private sealed class NotStoredRow
+    {
+        public string Kind { get; init; } = "";
+
+        public string Status { get; init; } = "";
+
+        public string? ConsultationStatus { get; init; }
+
+        public bool HasAccess { get; init; }
+
+        public Guid? Id { get; init; }
+
+        public long Seq { get; init; }
+
+        public string? MessageKind { get; init; }
+
+        public string? Text { get; init; }
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset? DeletedAt { get; init; }
+    }
 }

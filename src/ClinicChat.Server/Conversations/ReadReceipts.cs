@@ -9,7 +9,12 @@ namespace ClinicChat.Conversations;
 /// Read and delivery watermarks. Both only move forward and never past the conversation's last seq; reading up to
 /// a seq also means it was delivered.
 /// </summary>
-public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource, ChatNotifier notifier, UnreadCounter unread, ConversationQueries queries)
+public sealed class ReadReceipts(
+    [FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource,
+    ChatNotifier notifier,
+    UnreadCounter unread,
+    UnreadAnnouncer announcer,
+    ConversationQueries queries)
 {
     public const int MaxMessageIds = 100;
 
@@ -82,17 +87,17 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
         if (row.NewRead > row.OldRead)
         {
             // Committed: the caller's cancellation must not stop the events.
+            announcer.AnnounceTo(conversationId, caller.UserId);
             var events = new List<Task>
             {
                 notifier.Conversation(conversationId).ReadReceipt(new ReadReceiptEvent(conversationId, caller.UserId, row.NewRead)),
-                notifier.User(caller.UserId).UnreadChanged(new UnreadChangedEvent(conversationId, inConversation, total)),
             };
             if (row.NewDelivered > row.OldDelivered)
             {
                 events.Add(DeliveryReceiptAsync(caller.UserId, conversationId, row));
             }
 
-            await unread.ObserveAsync(Task.WhenAll(events));
+            await notifier.ObserveAsync(Task.WhenAll(events));
         }
 
         return new ReadStateDto(conversationId, row.NewRead, row.NewDelivered, inConversation, total);
@@ -121,7 +126,7 @@ public sealed class ReadReceipts([FromKeyedServices(DatabaseExtensions.HotPath)]
         var row = moved.Value!;
         if (row.NewDelivered > row.OldDelivered)
         {
-            await unread.ObserveAsync(DeliveryReceiptAsync(caller.UserId, conversationId, row));
+            await notifier.ObserveAsync(DeliveryReceiptAsync(caller.UserId, conversationId, row));
         }
 
         return new DeliveryStateDto(conversationId, row.NewDelivered);

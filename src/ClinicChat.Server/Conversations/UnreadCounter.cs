@@ -1,15 +1,14 @@
 using ClinicChat.Infrastructure;
-using ClinicChat.Realtime;
 using Dapper;
 using Npgsql;
 
 namespace ClinicChat.Conversations;
 
 /// <summary>
-/// Unread counts: the others' live, non-system messages above a member's read watermark, read from counters that
-/// database triggers keep (migration 0009), and announced to online users as unreadChanged.
+/// Unread counts: the others' live, non-system messages above a member's read watermark, read from the counters of
+/// migration 0009. <see cref="UnreadAnnouncer"/> tells online users when they change.
 /// </summary>
-public sealed partial class UnreadCounter([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource, ChatNotifier notifier, ILogger<UnreadCounter> logger)
+public sealed class UnreadCounter([FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource)
 {
     private const string UnreadByConversationSql = $"""
         select me.user_id, me.conversation_id, {ConversationQueries.UnreadExpression} as unread
@@ -47,63 +46,6 @@ public sealed partial class UnreadCounter([FromKeyedServices(DatabaseExtensions.
 
         return result;
     }
-
-    /// <summary>
-    /// Counts, then starts sending unreadChanged to each user's connections. The sends are queued before this
-    /// returns (so callers holding a conversation lock keep event order) and the returned task completes once written.
-    /// </summary>
-    public async Task<Task> StartUnreadChangedAsync(Guid[] userIds, Guid conversationId, CancellationToken cancellationToken)
-    {
-        if (userIds.Length == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        var counts = await CountAsync(userIds, cancellationToken);
-        var sends = new List<Task>(userIds.Length);
-        foreach (var userId in userIds)
-        {
-            var (inConversation, total) = counts.TryGetValue(userId, out var user)
-                ? (user.ByConversation.GetValueOrDefault(conversationId), user.Total)
-                : (0L, 0L);
-            sends.Add(notifier.User(userId).UnreadChanged(new UnreadChangedEvent(conversationId, inConversation, total)));
-        }
-
-        return ObserveAsync(Task.WhenAll(sends));
-    }
-
-    /// <summary>Starts sending counts computed elsewhere (the message writer's, after its commit); the sends are queued before this returns.</summary>
-    public Task PublishAsync(IReadOnlyList<(Guid UserId, UnreadChangedEvent Event)> events)
-    {
-        if (events.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        var sends = new Task[events.Count];
-        for (var i = 0; i < events.Count; i++)
-        {
-            sends[i] = notifier.User(events[i].UserId).UnreadChanged(events[i].Event);
-        }
-
-        return ObserveAsync(Task.WhenAll(sends));
-    }
-
-    /// <summary>Awaits event sends whose failure must not fail the committed operation that caused them.</summary>
-    public async Task ObserveAsync(Task publish)
-    {
-        try
-        {
-            await publish;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogPublishFailed(e);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing a chat event failed; clients recover through Sync")]
-    private partial void LogPublishFailed(Exception exception);
 
     public sealed class UserUnread
     {

@@ -17,6 +17,7 @@ public sealed partial class SupportDesk(
     ConversationStore conversations,
     MessageLog log,
     ChatNotifier notifier,
+    UnreadAnnouncer unread,
     IPresence presence,
     SupportRoomReader reader,
     SendRateLimiter rateLimiter,
@@ -126,6 +127,7 @@ public sealed partial class SupportDesk(
         }
 
         await notifier.MessageCreatedAsync(message);
+        unread.AnnounceToOthers(roomId, userId);
         await PublishAsync([roomId], assigned, cancellationToken);
         return new SendResult(message, Created: true);
     }
@@ -434,37 +436,15 @@ public sealed partial class SupportDesk(
             LogPublishFailed(e, roomIds.Length);
         }
 
-        // A new assignee has a new member row and so new unread messages; the chat core only emits
-        // unreadChanged on sends and reads.
+        // A new assignee has a new member row and so new unread messages.
         foreach (var assignment in assignments)
         {
-            await NotifyAssigneeUnreadAsync(assignment.RoomId, assignment.AdminId, cancellationToken);
-        }
-    }
-
-    private async Task NotifyAssigneeUnreadAsync(Guid roomId, Guid adminId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            var counts = await connection.QuerySingleAsync<UnreadCounts>(new CommandDefinition(
-                $"""
-                select coalesce(sum({ConversationQueries.UnreadExpression}) filter (where me.conversation_id = @RoomId), 0)::bigint as room,
-                       coalesce(sum({ConversationQueries.UnreadExpression}), 0)::bigint as total
-                from conversation_members me join conversations c on c.id = me.conversation_id
-                where me.user_id = @AdminId
-                """, new { RoomId = roomId, AdminId = adminId }, cancellationToken: cancellationToken));
-            await notifier.User(adminId).UnreadChanged(new UnreadChangedEvent(roomId, counts.Room, counts.Total));
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
-        {
-            LogPublishFailed(e, 1);
+            unread.AnnounceTo(assignment.RoomId, assignment.AdminId);
         }
     }
 
     private sealed record RoomState(Guid Id, Guid UserId, Guid? AssignedAdminId, DateTimeOffset? ClosedAt);
 
-    private sealed record UnreadCounts(long Room, long Total);
 
     private sealed record Assignment(Guid RoomId, Guid AdminId);
 
