@@ -470,7 +470,7 @@ public sealed class LoadRunner : IHubFrameHandler
 
     void IHubFrameHandler.OnEvent(LeanHubConnection connection, ReadOnlySpan<byte> target, ReadOnlySpan<byte> arguments)
     {
-        // Senders are subscribed too (as a chat screen is) and get their own messages back; only receivers count.
+        // Senders are subscribed too (as a chat screen is); their own messages come back only as the send's result.
         if (connection.Tag < 0 || !target.SequenceEqual("messageCreated"u8))
         {
             return;

@@ -175,7 +175,7 @@ public sealed class CareService(
                 : ChatFailure.NotFound("This patient among your assigned patients");
         }
 
-        return await sender.SendAsync(caller, id, clientMessageId, text, cancellationToken);
+        return await sender.SendAsync(caller, id, clientMessageId, text, originConnectionId: null, cancellationToken);
     }
 
     private sealed record AssignmentRow(Guid Id, Guid NurseId, Guid ConversationId, DateTimeOffset AssignedAt);

@@ -14,6 +14,12 @@ public sealed partial class ChatNotifier(IHubContext<ChatHub, IChatClient> hub, 
     public Task MessageCreatedAsync(MessageDto message) =>
         hub.Clients.Group(ConversationGroup(message.ConversationId)).MessageCreated(message);
 
+    /// <summary>To the conversation's subscribers but the connection that sent it, which already has it as the send's result.</summary>
+    public Task MessageCreatedAsync(MessageDto message, string? exceptConnectionId) =>
+        exceptConnectionId is null
+            ? MessageCreatedAsync(message)
+            : hub.Clients.GroupExcept(ConversationGroup(message.ConversationId), exceptConnectionId).MessageCreated(message);
+
     public IChatClient User(Guid userId) => hub.Clients.User(userId.ToString());
 
     public IChatClient Users(IEnumerable<Guid> userIds) => hub.Clients.Users([.. userIds.Select(id => id.ToString())]);

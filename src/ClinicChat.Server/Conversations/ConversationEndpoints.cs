@@ -38,7 +38,7 @@ public static class ConversationEndpoints
 
         group.MapPost("/{id:guid}/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
             Guid id, SendMessageRequest request, ClaimsPrincipal user, MessageSender sender, HttpContext http, CancellationToken ct) =>
-            ToSendResult(await sender.SendAsync(ChatCaller.From(user), id, request.ClientMessageId, request.Text, ct), http));
+            ToSendResult(await sender.SendAsync(ChatCaller.From(user), id, request.ClientMessageId, request.Text, originConnectionId: null, ct), http));
 
         group.MapPost("/{id:guid}/read", async Task<Results<Ok<ReadStateDto>, ProblemHttpResult>> (
             Guid id, MarkReadRequest request, ClaimsPrincipal user, ReadReceipts receipts, HttpContext http, CancellationToken ct) =>

@@ -22,7 +22,12 @@ public sealed partial class MessageSender(
     IEnumerable<IMessageSentObserver> observers,
     ILogger<MessageSender> logger)
 {
-    public async Task<Outcome<SendResult>> SendAsync(ChatCaller caller, Guid conversationId, string? clientMessageId, string? text, CancellationToken cancellationToken)
+    /// <param name="originConnectionId">
+    /// The hub connection the send came from, if any: it gets the message as the invocation's result, so messageCreated
+    /// skips it (every other connection of the sender still hears it).
+    /// </param>
+    public async Task<Outcome<SendResult>> SendAsync(
+        ChatCaller caller, Guid conversationId, string? clientMessageId, string? text, string? originConnectionId, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         var body = MessageRules.ValidateText(text, errors);
@@ -56,7 +61,7 @@ public sealed partial class MessageSender(
             conversationKind = appended.ConversationKind;
             // Committed: from here on the caller's cancellation must not stop the others from hearing about it. The
             // event is queued before the lock is released, so every connection sees messages in seq order.
-            publish = notifier.ObserveAsync(notifier.MessageCreatedAsync(message));
+            publish = notifier.ObserveAsync(notifier.MessageCreatedAsync(message, originConnectionId));
             unread.AnnounceToOthers(conversationId, caller.UserId);
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
 using Npgsql;
@@ -8,19 +9,26 @@ namespace ClinicChat.Conversations;
 /// <summary>
 /// Sends unreadChanged to online members after a change to their counts (a message sent or deleted, a watermark
 /// moved, a support room assigned). One loop reads the committed counters for everything announced since its last
-/// round, in one statement, and sends the events; what is announced while a round runs goes into the next one. So a
-/// burst of messages costs one query per round instead of one per message, a member hears only the latest count,
-/// and because every unreadChanged of the server comes from this loop, one computed after a change is never
-/// overtaken by one computed before it.
+/// round, in one statement, and sends the events; what is announced while a round runs, or within
+/// <see cref="RoundInterval"/> of its start, goes into the next one. So a burst of messages costs one query per
+/// round instead of one per message, a member hears only the latest count, and because every unreadChanged of the
+/// server comes from this loop, one computed after a change is never overtaken by one computed before it.
 /// </summary>
 public sealed partial class UnreadAnnouncer(
     [FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource,
     ChatNotifier notifier,
     IPresence presence,
-    TimeProvider time,
     ILogger<UnreadAnnouncer> logger) : BackgroundService
 {
-    /// <summary>How long a failed round waits before its announcements are tried again.</summary>
+    /// <summary>
+    /// Rounds start at most this often. A round's statement is paid once for everything in it, and a member who
+    /// receives many messages a second gets one event per round instead of one per message (each a write to their
+    /// socket); the price is that a badge may lag its message by this much. Real time, not the injected clock: this
+    /// paces work, it is not a product deadline.
+    /// </summary>
+    public static readonly TimeSpan RoundInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a failed round waits before its announcements are tried again (real time, as above).</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     // Others: every member but UserId (a send, a deletion); otherwise UserId alone (their own watermark moved).
@@ -49,9 +57,17 @@ public sealed partial class UnreadAnnouncer(
     {
         try
         {
+            var lastRound = 0L;
             while (true)
             {
                 await _signal.WaitAsync(stoppingToken);
+                var sinceLast = Stopwatch.GetElapsedTime(lastRound);
+                if (sinceLast < RoundInterval)
+                {
+                    await Task.Delay(RoundInterval - sinceLast, stoppingToken);
+                }
+
+                lastRound = Stopwatch.GetTimestamp();
                 HashSet<Announcement> round;
                 lock (_gate)
                 {
@@ -61,7 +77,7 @@ public sealed partial class UnreadAnnouncer(
 
                 if (!await TryAnnounceAsync(round, stoppingToken))
                 {
-                    await Task.Delay(RetryDelay, time, stoppingToken);
+                    await Task.Delay(RetryDelay, stoppingToken);
                     foreach (var announcement in round)
                     {
                         Add(announcement);

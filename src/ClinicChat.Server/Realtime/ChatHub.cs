@@ -82,7 +82,7 @@ public sealed class ChatHub(
     }
 
     public async Task<MessageDto> SendMessage(Guid conversationId, string? clientMessageId, string? text) =>
-        (await sender.SendAsync(Caller, conversationId, clientMessageId, text, Context.ConnectionAborted)).OrThrow().Message;
+        (await sender.SendAsync(Caller, conversationId, clientMessageId, text, Context.ConnectionId, Context.ConnectionAborted)).OrThrow().Message;
 
     /// <summary>Ephemeral; calls beyond <see cref="MaxTypingCallsPerSecond"/> per connection are dropped silently.</summary>
     public async Task Typing(Guid conversationId, bool isTyping)

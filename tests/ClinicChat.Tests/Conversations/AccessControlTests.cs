@@ -22,11 +22,11 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
     [MemberData(nameof(Outsiders))]
     public async Task EveryRestRouteRefusesAnotherUsersConversationAndEmitsNothing(string outsiderKind)
     {
-        var (patient, nurse, conversation, message) = await VictimAsync();
+        var (patient, nurse, conversation, message, victimHub) = await VictimAsync();
+        await using var patientHub = victimHub;
         var outsider = await OutsiderAsync(outsiderKind);
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
-        await using var patientHub = await app.ConnectHubAsync(patient);
 
         var http = outsider.Http;
         var c = $"/api/v1/conversations/{conversation}";
@@ -62,11 +62,11 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
     [MemberData(nameof(Outsiders))]
     public async Task EveryHubMethodRefusesAnotherUsersConversationAndEmitsNothing(string outsiderKind)
     {
-        var (patient, nurse, conversation, message) = await VictimAsync();
+        var (patient, nurse, conversation, message, victimHub) = await VictimAsync();
+        await using var patientHub = victimHub;
         var outsider = await OutsiderAsync(outsiderKind);
         await using var nurseHub = await app.ConnectHubAsync(nurse);
         await nurseHub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
-        await using var patientHub = await app.ConnectHubAsync(patient);
         await using var hub = await app.ConnectHubAsync(outsider);
 
         var calls = new Dictionary<string, Func<Task>>
@@ -96,7 +96,8 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
         var admin = await app.AdminAsync();
         var patient = await app.RegisterPatientAsync();
         var support = await app.CreateConversationAsync(ConversationKinds.Support, ConversationStatuses.Open, patient);
-        var (_, _, care, _) = await VictimAsync();
+        var (_, _, care, _, victimHub) = await VictimAsync();
+        await using var _ = victimHub;
         await using var hub = await app.ConnectHubAsync(admin);
 
         var subscribed = await hub.InvokeAsync<SubscribeResult>("Subscribe", support);
@@ -133,7 +134,7 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
         Assert.Equal(0L, (long)(await audit.ExecuteScalarAsync(Ct))!);
     }
 
-    private async Task<(TestUser Patient, TestUser Nurse, Guid Conversation, MessageDto Message)> VictimAsync()
+    private async Task<(TestUser Patient, TestUser Nurse, Guid Conversation, MessageDto Message, HubClient PatientHub)> VictimAsync()
     {
         var patient = await app.RegisterPatientAsync();
         var nurse = await app.CreateStaffAsync("nurse");
@@ -141,8 +142,11 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
         var assign = await admin.Http.PutAsJsonAsync($"/api/v1/admin/patients/{patient.Id}/nurse", new { nurseId = nurse.Id }, Ct);
         await assign.EnsureSuccessAsync();
         var conversation = (await assign.Content.ReadFromJsonAsync<ClinicChat.Care.CareAssignmentDto>(Ct))!.ConversationId;
+        // Online before the message, so its unreadChanged is consumed here, not mistaken later for one a refused call caused.
+        var patientHub = await app.ConnectHubAsync(patient);
         var message = await nurse.SendAsync(conversation, "hasil lab rahasia");
-        return (patient, nurse, conversation, message);
+        Assert.Equal(new UnreadChangedEvent(conversation, 1, 1), await patientHub.NextAsync<UnreadChangedEvent>("unreadChanged"));
+        return (patient, nurse, conversation, message, patientHub);
     }
 
     private async Task<TestUser> OutsiderAsync(string kind) => kind switch

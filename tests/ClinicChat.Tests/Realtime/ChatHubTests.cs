@@ -24,7 +24,6 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
         Assert.Contains(patient.Id, subscribed.Conversation.Members.Select(m => m.UserId));
         Assert.Equal(1, sent.Seq);
         Assert.Equal(sent, await nurseHub.NextAsync<MessageDto>("messageCreated"));
-        Assert.Equal(sent, await patientHub.NextAsync<MessageDto>("messageCreated"));
         Assert.Equal(new UnreadChangedEvent(conversation, 1, 1), await nurseHub.NextAsync<UnreadChangedEvent>("unreadChanged"));
 
         var delivered = await nurseHub.InvokeAsync<DeliveryStateDto>("AckDelivered", conversation, sent.Seq);
@@ -40,6 +39,29 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
         var viaRest = await nurse.SendAsync(conversation, "Sudah berapa hari?");
         Assert.Equal(viaRest, await patientHub.NextMatchingAsync<MessageDto>("messageCreated", m => m.Seq == 2));
         Assert.Equal(new UnreadChangedEvent(conversation, 1, 1), await patientHub.NextAsync<UnreadChangedEvent>("unreadChanged"));
+    }
+
+    [Fact]
+    public async Task TheSendingConnectionGetsItsMessageAsTheResultAndTheSendersOtherConnectionsAsAnEvent()
+    {
+        var (patient, nurse, conversation) = await app.CarePairAsync();
+        await using var phone = await app.ConnectHubAsync(patient);
+        await using var laptop = await app.ConnectHubAsync(patient);
+        await using var nurseHub = await app.ConnectHubAsync(nurse);
+        foreach (var hub in new[] { phone, laptop, nurseHub })
+        {
+            await hub.InvokeAsync<SubscribeResult>("Subscribe", conversation);
+        }
+
+        var sent = await phone.InvokeAsync<MessageDto>("SendMessage", conversation, "echo-1", "dari ponsel");
+        var viaRest = await patient.SendAsync(conversation, "dari API");
+
+        Assert.Equal(sent, await laptop.NextAsync<MessageDto>("messageCreated"));
+        Assert.Equal(sent, await nurseHub.NextAsync<MessageDto>("messageCreated"));
+        // A REST send has no connection to spare: all of them hear it, the sender's own included.
+        Assert.Equal(viaRest, await phone.NextAsync<MessageDto>("messageCreated"));
+        Assert.Equal(viaRest, await laptop.NextAsync<MessageDto>("messageCreated"));
+        Assert.Equal(0, phone.Pending("messageCreated"));
     }
 
     [Fact]
