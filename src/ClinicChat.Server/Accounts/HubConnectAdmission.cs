@@ -21,10 +21,7 @@ namespace ClinicChat.Accounts;
 /// connections (<see cref="Realtime.HubGate"/>) awaits the hub.
 /// </para>
 /// </summary>
-public sealed class HubConnectAdmission(
-    IServiceScopeFactory scopes,
-    SessionStore sessions,
-    IAuthorizationPolicyProvider policies)
+public sealed class HubConnectAdmission(IServiceScopeFactory scopes, IAuthorizationPolicyProvider policies)
 {
     // The marks the framework middlewares leave; EndpointMiddleware refuses an endpoint with authorization metadata
     // unless the authorization one is there (ASP.NET Core's AuthorizationMiddleware, AuthorizationMiddlewareInvokedWithEndpointKey).
@@ -43,6 +40,9 @@ public sealed class HubConnectAdmission(
             await AuthenticateAsync(context);
             if (context.User.Identity?.IsAuthenticated == true)
             {
+                // Through the request's services, not the constructor: the pipeline is built (and this created) before
+                // start-up has checked the database settings, which reports a missing one as one clean line.
+                var sessions = context.RequestServices.GetRequiredService<SessionStore>();
                 if (context.User.SessionId() is { } sessionId && await sessions.IsActiveAsync(sessionId, context.RequestAborted))
                 {
                     ForgetCredentials(context);
