@@ -28,6 +28,11 @@ public static class OperationsExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
 
+        // No log output includes scopes (the JSON and simple console formatters leave them out unless asked), yet
+        // while they are captured Kestrel and SignalR open one per connection, held in the execution context of
+        // every open hub connection for its whole life.
+        builder.Services.Configure<LoggerFilterOptions>(o => o.CaptureScopes = false);
+
         // Npgsql logs every command's text at Information: one line per chat message at load, for nothing.
         builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
 

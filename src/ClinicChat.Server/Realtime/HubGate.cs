@@ -7,9 +7,11 @@ namespace ClinicChat.Realtime;
 /// <summary>
 /// In front of the hub: a browser's Origin must be allowed (the same origin or Cors:AllowedOrigins), because
 /// WebSockets are not covered by CORS; and beyond Limits:MaxHubConnections new connections get 503 instead of
-/// the process running out of file descriptors or memory.
+/// the process running out of file descriptors or memory. The connect request is then admitted (authenticated,
+/// session checked, authorized) by <see cref="HubConnectAdmission"/>; this method's frame is the only one of the
+/// application's that stays on an open connection's stack.
 /// </summary>
-public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions> limits)
+public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions> limits, HubConnectAdmission admission)
 {
     private int _active;
 
@@ -48,7 +50,10 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
 
         try
         {
-            await next(context);
+            if (!AccountsSetup.IsHubConnect(context) || await admission.AdmitAsync(context))
+            {
+                await next(context);
+            }
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Claims;
 using ClinicChat.Accounts;
 using ClinicChat.Conversations;
@@ -42,6 +43,8 @@ public sealed class IdleConnectionTests(ClinicChatApp app) : IClassFixture<Clini
             // The framework's authentication middleware (which would keep its ticket and request scope for the
             // connection's life) did not run: it sets this feature. WebApplication adds it by itself unless told.
             Assert.Null(http.Features.Get<IAuthenticationFeature>());
+            // Nor did the authorization middleware, which adds the authentication result (ticket, properties) as a feature.
+            Assert.Null(http.Features.Get<IAuthenticateResultFeature>());
         }
 
         Assert.True(ours.Single(c => c.UserIdentifier == nurse.Id.ToString()).User!.IsInRole(nurse.Role));
@@ -49,6 +52,31 @@ public sealed class IdleConnectionTests(ClinicChatApp app) : IClassFixture<Clini
         await viaQuery.InvokeAsync<SubscribeResult>("Subscribe", conversation);
         var sent = await viaHeader.InvokeAsync<MessageDto>("SendMessage", conversation, "idle-1", "masih tersambung");
         Assert.Equal(sent, await viaQuery.NextAsync<MessageDto>("messageCreated"));
+    }
+
+    [Fact]
+    public async Task TheConnectRequestItselfRefusesAMissingOrBadTokenAndAnEndedSession()
+    {
+        var patient = await app.RegisterPatientAsync();
+        var loggedOut = await app.LoginAsync(patient.Email, patient.Password);
+        (await loggedOut.Http.PostAsync("/api/v1/auth/logout", null, Ct)).EnsureSuccessStatusCode();
+
+        // Without negotiate, so that the WebSocket request alone decides.
+        var noToken = await Assert.ThrowsAsync<HubConnectException>(() =>
+            HubClient.ConnectAsync(app.HubUrl(), "", tokenInQuery: true, skipNegotiation: true, cancellationToken: Ct));
+        var badToken = await Assert.ThrowsAsync<HubConnectException>(() =>
+            HubClient.ConnectAsync(app.HubUrl(), "not-a-token", skipNegotiation: true, cancellationToken: Ct));
+        var endedHeader = await Assert.ThrowsAsync<HubConnectException>(() =>
+            HubClient.ConnectAsync(app.HubUrl(), loggedOut.AccessToken, skipNegotiation: true, cancellationToken: Ct));
+        var endedQuery = await Assert.ThrowsAsync<HubConnectException>(() =>
+            HubClient.ConnectAsync(app.HubUrl(), loggedOut.AccessToken, tokenInQuery: true, skipNegotiation: true, cancellationToken: Ct));
+        await using var live = await HubClient.ConnectAsync(app.HubUrl(), patient.AccessToken, skipNegotiation: true, cancellationToken: Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, badToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, endedHeader.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, endedQuery.StatusCode);
+        Assert.False(live.Closed.IsCompleted);
     }
 
     [Fact]
