@@ -29,12 +29,14 @@ try
                 StepUpRates = options.Ints("step-up", []),
                 StepDuration = TimeSpan.FromSeconds(options.Int("duration", 20)),
                 Warmup = TimeSpan.FromSeconds(options.Int("warmup", 5)),
+                WarmupRate = options.Int("warmup-rate", 200),
                 MaxP99Milliseconds = options.Int("max-p99-ms", 100),
                 MarkReadInterval = TimeSpan.FromMilliseconds(options.Int("mark-read-ms", 0)),
                 TextLength = options.Int("text-length", 64),
                 SourceAddresses = options.Int("source-addresses", 4),
                 ServerPid = options.Int("server-pid", 0),
                 PostgresPid = options.Int("pg-pid", 0),
+                TracePath = options.Get("trace", "") is { Length: > 0 } trace ? trace : null,
             };
             var report = await new LoadRunner(load, Console.Out).RunAsync(stop.Token);
             var line = JsonSerializer.Serialize(report with { Steps = report.Steps }, Json.Options);

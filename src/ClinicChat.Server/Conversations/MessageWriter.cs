@@ -11,9 +11,14 @@ public sealed class MessageWriterOptions
 {
     public const string Section = "Messages";
 
-    /// <summary>Statements in flight at once; each commits a whole batch. A few keep commits overlapping the next batch's filling.</summary>
+    /// <summary>
+    /// Statements in flight at once; each commits a whole batch. One by default: at 2,000 and 4,000 msg/s one writer
+    /// cost PostgreSQL a quarter to a third less CPU per message than three (concurrent batches contend inside the
+    /// database), with lower latency, because the next batch fills while the commit is flushed. More writers keep
+    /// other sends moving while a batch waits on a row lock held by some slow transaction.
+    /// </summary>
     [Range(1, 64)]
-    public int Writers { get; set; } = 3;
+    public int Writers { get; set; } = 1;
 
     /// <summary>Most sends committed by one statement.</summary>
     [Range(1, 5_000)]
