@@ -10,9 +10,12 @@ namespace ClinicChat.Conversations;
 /// Sends unreadChanged to online members after a change to their counts (a message sent or deleted, a watermark
 /// moved, a support room assigned). One loop reads the committed counters for everything announced since its last
 /// round, in one statement, and sends the events; what is announced while a round runs, or within
-/// <see cref="RoundInterval"/> of its start, goes into the next one. So a burst of messages costs one query per
-/// round instead of one per message, a member hears only the latest count, and because every unreadChanged of the
-/// server comes from this loop, one computed after a change is never overtaken by one computed before it.
+/// <see cref="RoundInterval"/> of its start, goes into the next one. A member who heard from it less than
+/// <see cref="MemberInterval"/> ago is counted again and told once that interval has passed. So a burst of messages
+/// costs one query per round instead of one per message, a busy member gets a few events a second with the latest
+/// count instead of one per message (each a write to their socket), a quiet one hears at once, and because every
+/// unreadChanged of the server comes from this loop, one computed after a change is never overtaken by one computed
+/// before it. Both intervals are real time, not the injected clock: they pace work, they are not product deadlines.
 /// </summary>
 public sealed partial class UnreadAnnouncer(
     [FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource,
@@ -20,15 +23,16 @@ public sealed partial class UnreadAnnouncer(
     IPresence presence,
     ILogger<UnreadAnnouncer> logger) : BackgroundService
 {
-    /// <summary>
-    /// Rounds start at most this often. A round's statement is paid once for everything in it, and a member who
-    /// receives many messages a second gets one event per round instead of one per message (each a write to their
-    /// socket); the price is that a badge may lag its message by this much. Real time, not the injected clock: this
-    /// paces work, it is not a product deadline.
-    /// </summary>
+    /// <summary>Rounds start at most this often: a round's statement is paid once for everything in it.</summary>
     public static readonly TimeSpan RoundInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How long a failed round waits before its announcements are tried again (real time, as above).</summary>
+    /// <summary>
+    /// A member hears at most this often, however many messages reach them: at 4,000 msg/s over 500 conversations an
+    /// event per message was a quarter of the server's socket writes. A badge may lag its message by this much.
+    /// </summary>
+    public static readonly TimeSpan MemberInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a failed round waits before its announcements are tried again.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     // Others: every member but UserId (a send, a deletion); otherwise UserId alone (their own watermark moved).
@@ -47,6 +51,10 @@ public sealed partial class UnreadAnnouncer(
     private HashSet<Announcement> _pending = [];
     private bool _signalled;
 
+    // Only the loop touches these: when each member last heard, and what waits for their interval to pass.
+    private readonly Dictionary<Guid, long> _lastTold = [];
+    private readonly Dictionary<Guid, Deferred> _deferred = [];
+
     /// <summary>The counts of every member but <paramref name="userId"/> changed (they sent or deleted a message).</summary>
     public void AnnounceToOthers(Guid conversationId, Guid userId) => Add(new Announcement(conversationId, userId, Others: true));
 
@@ -60,7 +68,19 @@ public sealed partial class UnreadAnnouncer(
             var lastRound = 0L;
             while (true)
             {
-                await _signal.WaitAsync(stoppingToken);
+                if (NextDeferredDue() is { } due)
+                {
+                    var untilDue = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                    if (untilDue > TimeSpan.Zero)
+                    {
+                        await _signal.WaitAsync(untilDue, stoppingToken);
+                    }
+                }
+                else
+                {
+                    await _signal.WaitAsync(stoppingToken);
+                }
+
                 var sinceLast = Stopwatch.GetElapsedTime(lastRound);
                 if (sinceLast < RoundInterval)
                 {
@@ -75,7 +95,8 @@ public sealed partial class UnreadAnnouncer(
                     _signalled = false;
                 }
 
-                if (!await TryAnnounceAsync(round, stoppingToken))
+                TakeDueDeferred(round, lastRound);
+                if (round.Count > 0 && !await TryAnnounceAsync(round, lastRound, stoppingToken))
                 {
                     await Task.Delay(RetryDelay, stoppingToken);
                     foreach (var announcement in round)
@@ -112,8 +133,40 @@ public sealed partial class UnreadAnnouncer(
         _signal.Release();
     }
 
+    private long? NextDeferredDue()
+    {
+        long? next = null;
+        foreach (var deferred in _deferred.Values)
+        {
+            next = next is { } n && n <= deferred.Due ? n : deferred.Due;
+        }
+
+        return next;
+    }
+
+    private void TakeDueDeferred(HashSet<Announcement> round, long now)
+    {
+        List<Guid>? due = null;
+        foreach (var (userId, deferred) in _deferred)
+        {
+            if (deferred.Due <= now)
+            {
+                (due ??= []).Add(userId);
+                foreach (var conversationId in deferred.ConversationIds)
+                {
+                    round.Add(new Announcement(conversationId, userId, Others: false));
+                }
+            }
+        }
+
+        foreach (var userId in due ?? [])
+        {
+            _deferred.Remove(userId);
+        }
+    }
+
     /// <summary>False when the counts could not be read; the round is then tried again.</summary>
-    private async Task<bool> TryAnnounceAsync(HashSet<Announcement> round, CancellationToken cancellationToken)
+    private async Task<bool> TryAnnounceAsync(HashSet<Announcement> round, long now, CancellationToken cancellationToken)
     {
         var conversationIds = new Guid[round.Count];
         var userIds = new Guid[round.Count];
@@ -155,17 +208,58 @@ public sealed partial class UnreadAnnouncer(
             return false;
         }
 
-        foreach (var ((userId, _), unreadChanged) in events)
+        var interval = (long)(MemberInterval.TotalSeconds * Stopwatch.Frequency);
+        var told = new HashSet<Guid>();
+        foreach (var ((userId, conversationId), unreadChanged) in events)
         {
+            if (!told.Contains(userId) && _lastTold.TryGetValue(userId, out var last) && now - last < interval)
+            {
+                // Heard from us too recently: count again (then send the latest) once the interval has passed.
+                if (!_deferred.TryGetValue(userId, out var deferred))
+                {
+                    _deferred[userId] = deferred = new Deferred(last + interval);
+                }
+
+                deferred.ConversationIds.Add(conversationId);
+                continue;
+            }
+
+            told.Add(userId);
+            _lastTold[userId] = now;
             // Not awaited: a slow client must not hold up everyone else's counts (writes to a connection stay in order).
             _ = notifier.ObserveAsync(notifier.User(userId).UnreadChanged(unreadChanged));
         }
 
+        ForgetQuietMembers(now, interval);
         return true;
+    }
+
+    /// <summary>Members last told longer than an interval ago would be told at once anyway; dropping them bounds the map.</summary>
+    private void ForgetQuietMembers(long now, long interval)
+    {
+        if (_lastTold.Count < 4096)
+        {
+            return;
+        }
+
+        foreach (var (userId, last) in _lastTold)
+        {
+            if (now - last >= interval)
+            {
+                _lastTold.Remove(userId);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading unread counts for {Count} announcement(s) failed; retrying")]
     private partial void LogCountFailed(Exception exception, int count);
 
     private readonly record struct Announcement(Guid ConversationId, Guid UserId, bool Others);
+
+    private sealed class Deferred(long due)
+    {
+        public long Due { get; } = due;
+
+        public HashSet<Guid> ConversationIds { get; } = [];
+    }
 }
