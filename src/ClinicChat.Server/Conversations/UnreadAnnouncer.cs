@@ -51,9 +51,14 @@ public sealed partial class UnreadAnnouncer(
     private HashSet<Announcement> _pending = [];
     private bool _signalled;
 
-    // Only the loop touches these: when each member last heard, and what waits for their interval to pass.
+    // Only the loop touches these: when each member last heard, and what waits for their interval to pass; and,
+    // kept from round to round so that a round allocates next to nothing, the set a round swaps in for _pending
+    // and a round's counts and members told.
     private readonly Dictionary<Guid, long> _lastTold = [];
     private readonly Dictionary<Guid, Deferred> _deferred = [];
+    private HashSet<Announcement> _spare = [];
+    private readonly Dictionary<(Guid UserId, Guid ConversationId), UnreadChangedEvent> _events = [];
+    private readonly HashSet<Guid> _told = [];
 
     /// <summary>The counts of every member but <paramref name="userId"/> changed (they sent or deleted a message).</summary>
     public void AnnounceToOthers(Guid conversationId, Guid userId) => Add(new Announcement(conversationId, userId, Others: true));
@@ -91,7 +96,7 @@ public sealed partial class UnreadAnnouncer(
                 HashSet<Announcement> round;
                 lock (_gate)
                 {
-                    (round, _pending) = (_pending, []);
+                    (round, _pending) = (_pending, _spare);
                     _signalled = false;
                 }
 
@@ -104,6 +109,9 @@ public sealed partial class UnreadAnnouncer(
                         Add(announcement);
                     }
                 }
+
+                round.Clear();
+                _spare = round;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -178,7 +186,8 @@ public sealed partial class UnreadAnnouncer(
             i++;
         }
 
-        var events = new Dictionary<(Guid UserId, Guid ConversationId), UnreadChangedEvent>();
+        var events = _events;
+        events.Clear();
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -209,7 +218,8 @@ public sealed partial class UnreadAnnouncer(
         }
 
         var interval = (long)(MemberInterval.TotalSeconds * Stopwatch.Frequency);
-        var told = new HashSet<Guid>();
+        var told = _told;
+        told.Clear();
         foreach (var ((userId, conversationId), unreadChanged) in events)
         {
             if (!told.Contains(userId) && _lastTold.TryGetValue(userId, out var last) && now - last < interval)

@@ -59,6 +59,40 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
     }
 
     [Fact]
+    public async Task SendsGoOnAfterTheDatabaseDropsTheWritersConnection()
+    {
+        var (patient, _, conversation) = await app.CarePairAsync();
+        await patient.SendAsync(conversation, "Before the restart", "drop-1");
+
+        // As a database restart or failover would: every session of the server ends, the writer's kept one too.
+        var database = new NpgsqlConnectionStringBuilder(app.ConnectionString).Database;
+        await using (var admin = new NpgsqlConnection(TestDatabase.AdminConnectionString))
+        {
+            await admin.OpenAsync(Ct);
+            await using var terminate = new NpgsqlCommand("select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = $1", admin)
+            {
+                Parameters = { new() { Value = database } },
+            };
+            await terminate.ExecuteScalarAsync(Ct);
+        }
+
+        // A request that meets a dropped session is refused as retryable (503); retrying with the same
+        // clientMessageId stores the message once, and the next seq follows without a gap.
+        HttpResponseMessage response;
+        var attempts = 0;
+        do
+        {
+            response = await patient.PostMessageAsync(conversation, "After the restart", "drop-2");
+        }
+        while (response.StatusCode == HttpStatusCode.ServiceUnavailable && ++attempts < 20);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(2, (await response.Content.ReadFromJsonAsync<MessageDto>(Ct))!.Seq);
+        Assert.Equal(3, (await patient.SendAsync(conversation, "And on")).Seq);
+        Assert.Equal(3, (await app.StoredMessagesAsync(conversation)).Count);
+    }
+
+    [Fact]
     public async Task RetriesRacingThroughTwoServerInstancesStoreOneMessageWithoutAGap()
     {
         var (patient, _, conversation) = await app.CarePairAsync();
