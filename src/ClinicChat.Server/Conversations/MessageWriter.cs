@@ -251,8 +251,10 @@ public sealed partial class MessageWriter : IAsyncDisposable
     /// connection and building a command with its parameters for every batch was a fifth of the server's
     /// allocations per message at 1,000 msg/s (batches of one or two sends), and so of its collections.
     /// </summary>
-    private sealed class SendStatement(NpgsqlDataSource dataSource) : IAsyncDisposable
+    private sealed class SendStatement : IAsyncDisposable
     {
+        private readonly NpgsqlDataSource _dataSource;
+
         // Explicit types: the statement is prepared once per connection and reused for every batch size.
         private readonly NpgsqlParameter<Guid[]> _ids = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
         private readonly NpgsqlParameter<Guid[]> _conversationIds = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
@@ -261,8 +263,14 @@ public sealed partial class MessageWriter : IAsyncDisposable
         private readonly NpgsqlParameter<string[]> _clientIds = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
         private readonly NpgsqlParameter<string[]> _texts = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
         private readonly NpgsqlParameter<DateTime> _now = new() { NpgsqlDbType = NpgsqlDbType.TimestampTz };
-        private readonly NpgsqlCommand _command = new(SendSql);
+        private readonly NpgsqlCommand _command;
         private NpgsqlConnection? _connection;
+
+        public SendStatement(NpgsqlDataSource dataSource)
+        {
+            _dataSource = dataSource;
+            _command = new NpgsqlCommand(SendSql) { Parameters = { _ids, _conversationIds, _senderIds, _isAdmin, _clientIds, _texts, _now } };
+        }
 
         /// <summary>What the last batch stored, by message id.</summary>
         public Dictionary<Guid, AppendedMessage> Stored { get; } = [];
@@ -272,13 +280,8 @@ public sealed partial class MessageWriter : IAsyncDisposable
             if (_connection?.FullState != ConnectionState.Open)
             {
                 await DisconnectAsync();
-                _connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                _connection = await _dataSource.OpenConnectionAsync(cancellationToken);
                 _command.Connection = _connection;
-                if (_command.Parameters.Count == 0)
-                {
-                    _command.Parameters.AddRange(new NpgsqlParameter[] { _ids, _conversationIds, _senderIds, _isAdmin, _clientIds, _texts, _now });
-                }
-
                 await _command.PrepareAsync(cancellationToken);
             }
 
