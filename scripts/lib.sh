@@ -46,9 +46,13 @@ as_pg_owner() {
 }
 
 free_port() {
-    local port
+    # Below the kernel's ephemeral range: a port in it can be taken between this check and the bind by an outgoing
+    # connection (the benchmark opens thousands), and nothing can listen on a port an open connection is using.
+    local port low=32768
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    [ "$low" -gt 12000 ] || low=32768
     for _ in $(seq 1 50); do
-        port=$(( (RANDOM % 20000) + 30000 ))
+        port=$(( 10000 + RANDOM % (low - 10000) ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
