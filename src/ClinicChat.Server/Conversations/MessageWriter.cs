@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Data;
 using System.Threading.Channels;
 using ClinicChat.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -149,7 +148,6 @@ public sealed partial class MessageWriter : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        await using var statement = new SendStatement(_dataSource);
         var batch = new List<PendingAppend>(_options.MaxBatch);
         var conversations = new HashSet<Guid>();
         PendingAppend? carried = null;
@@ -179,23 +177,23 @@ public sealed partial class MessageWriter : IAsyncDisposable
 
             if (batch.Count > 0)
             {
-                await WriteBatchAsync(statement, batch);
+                await WriteBatchAsync(batch);
             }
         }
     }
 
-    private async Task WriteBatchAsync(SendStatement statement, List<PendingAppend> batch)
+    private async Task WriteBatchAsync(List<PendingAppend> batch)
     {
         try
         {
-            await ExecuteAsync(statement, batch, _stop.Token);
+            await ExecuteAsync(batch, _stop.Token);
         }
         catch (PostgresException e) when (batch.Count > 1)
         {
             LogBatchRetried(e.SqlState, batch.Count);
             foreach (var append in batch)
             {
-                await WriteBatchAsync(statement, [append]);
+                await WriteBatchAsync([append]);
             }
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "messages_client_id_key" })
@@ -215,105 +213,55 @@ public sealed partial class MessageWriter : IAsyncDisposable
         }
     }
 
-    private async Task ExecuteAsync(SendStatement statement, List<PendingAppend> batch, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(List<PendingAppend> batch, CancellationToken cancellationToken)
     {
+        var n = batch.Count;
+        var ids = new Guid[n];
+        var conversationIds = new Guid[n];
+        var senderIds = new Guid[n];
+        var isAdmin = new bool[n];
+        var clientIds = new string[n];
+        var texts = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            var a = batch[i];
+            (ids[i], conversationIds[i], senderIds[i], isAdmin[i], clientIds[i], texts[i]) = (a.Id, a.ConversationId, a.SenderId, a.IsAdmin, a.ClientMessageId, a.Text);
+        }
+
         // PostgreSQL keeps microseconds: the time answered to the sender is the one stored.
         var now = _time.GetUtcNow().UtcDateTime;
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
-        var createdAt = new DateTimeOffset(now);
-        var stored = statement.Stored;
-        stored.Clear();
-        try
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(SendSql, connection)
         {
-            var command = await statement.BindAsync(batch, now, cancellationToken);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            // Explicit types: the statement is prepared once per connection and reused for every batch size.
+            Parameters =
+            {
+                new NpgsqlParameter<Guid[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new NpgsqlParameter<Guid[]> { TypedValue = conversationIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new NpgsqlParameter<Guid[]> { TypedValue = senderIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new NpgsqlParameter<bool[]> { TypedValue = isAdmin, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean },
+                new NpgsqlParameter<string[]> { TypedValue = clientIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<string[]> { TypedValue = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<DateTime> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            },
+        };
+        await command.PrepareAsync(cancellationToken);
+
+        var stored = new Dictionary<Guid, AppendedMessage>(n);
+        var createdAt = new DateTimeOffset(now);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
             while (await reader.ReadAsync(cancellationToken))
             {
                 stored[reader.GetGuid(0)] = new AppendedMessage(reader.GetInt64(2), createdAt, reader.GetString(1));
             }
-        }
-        catch (Exception e) when (e is not PostgresException)
-        {
-            // The connection may be broken, or mid-statement (a cancelled wait): the next batch starts on a fresh one.
-            await statement.DisconnectAsync();
-            throw;
         }
 
         // Only now, with the reader closed, is the statement's implicit transaction committed.
         foreach (var append in batch)
         {
             append.TrySetResult(stored.GetValueOrDefault(append.Id));
-        }
-    }
-
-    /// <summary>
-    /// One writer's connection with the send statement prepared on it, kept from batch to batch: opening a pooled
-    /// connection and building a command with its parameters for every batch was a fifth of the server's
-    /// allocations per message at 1,000 msg/s (batches of one or two sends), and so of its collections.
-    /// </summary>
-    private sealed class SendStatement : IAsyncDisposable
-    {
-        private readonly NpgsqlDataSource _dataSource;
-
-        // Explicit types: the statement is prepared once per connection and reused for every batch size.
-        private readonly NpgsqlParameter<Guid[]> _ids = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
-        private readonly NpgsqlParameter<Guid[]> _conversationIds = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
-        private readonly NpgsqlParameter<Guid[]> _senderIds = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
-        private readonly NpgsqlParameter<bool[]> _isAdmin = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean };
-        private readonly NpgsqlParameter<string[]> _clientIds = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
-        private readonly NpgsqlParameter<string[]> _texts = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
-        private readonly NpgsqlParameter<DateTime> _now = new() { NpgsqlDbType = NpgsqlDbType.TimestampTz };
-        private readonly NpgsqlCommand _command;
-        private NpgsqlConnection? _connection;
-
-        public SendStatement(NpgsqlDataSource dataSource)
-        {
-            _dataSource = dataSource;
-            _command = new NpgsqlCommand(SendSql) { Parameters = { _ids, _conversationIds, _senderIds, _isAdmin, _clientIds, _texts, _now } };
-        }
-
-        /// <summary>What the last batch stored, by message id.</summary>
-        public Dictionary<Guid, AppendedMessage> Stored { get; } = [];
-
-        public async ValueTask<NpgsqlCommand> BindAsync(List<PendingAppend> batch, DateTime now, CancellationToken cancellationToken)
-        {
-            if (_connection?.FullState != ConnectionState.Open)
-            {
-                await DisconnectAsync();
-                _connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-                _command.Connection = _connection;
-                await _command.PrepareAsync(cancellationToken);
-            }
-
-            var n = batch.Count;
-            var (ids, conversationIds, senderIds) = (new Guid[n], new Guid[n], new Guid[n]);
-            var (isAdmin, clientIds, texts) = (new bool[n], new string[n], new string[n]);
-            for (var i = 0; i < n; i++)
-            {
-                var a = batch[i];
-                (ids[i], conversationIds[i], senderIds[i], isAdmin[i], clientIds[i], texts[i]) = (a.Id, a.ConversationId, a.SenderId, a.IsAdmin, a.ClientMessageId, a.Text);
-            }
-
-            (_ids.TypedValue, _conversationIds.TypedValue, _senderIds.TypedValue) = (ids, conversationIds, senderIds);
-            (_isAdmin.TypedValue, _clientIds.TypedValue, _texts.TypedValue, _now.TypedValue) = (isAdmin, clientIds, texts, now);
-            return _command;
-        }
-
-        /// <summary>Returns the connection; the next batch opens (and prepares on) a fresh one.</summary>
-        public async ValueTask DisconnectAsync()
-        {
-            if (_connection is not null)
-            {
-                _command.Connection = null;
-                await _connection.DisposeAsync();
-                _connection = null;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await DisconnectAsync();
-            await _command.DisposeAsync();
         }
     }
 

@@ -64,7 +64,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
         var (patient, _, conversation) = await app.CarePairAsync();
         await patient.SendAsync(conversation, "Before the restart", "drop-1");
 
-        // As a database restart or failover would: every session of the server ends, the writer's kept one too.
+        // As a database restart or failover would: every session of the server ends, the message writer's included.
         var database = new NpgsqlConnectionStringBuilder(app.ConnectionString).Database;
         await using (var admin = new NpgsqlConnection(TestDatabase.AdminConnectionString))
         {
