@@ -65,16 +65,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
         await patient.SendAsync(conversation, "Before the restart", "drop-1");
 
         // As a database restart or failover would: every session of the server ends, the message writer's included.
-        var database = new NpgsqlConnectionStringBuilder(app.ConnectionString).Database;
-        await using (var admin = new NpgsqlConnection(TestDatabase.AdminConnectionString))
-        {
-            await admin.OpenAsync(Ct);
-            await using var terminate = new NpgsqlCommand("select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = $1", admin)
-            {
-                Parameters = { new() { Value = database } },
-            };
-            await terminate.ExecuteScalarAsync(Ct);
-        }
+        await TestDatabase.TerminateSessionsAsync(app.ConnectionString, Ct);
 
         // A request that meets a dropped session is refused as retryable (503); retrying with the same
         // clientMessageId stores the message once, and the next seq follows without a gap.

@@ -12,13 +12,7 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
 
     private string DatabaseName => new NpgsqlConnectionStringBuilder(app.ConnectionString).Database!;
 
-    private static async Task AdminExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestDatabase.AdminConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(Ct);
-    }
+    private static Task AdminExecuteAsync(string sql) => TestDatabase.AdminExecuteAsync(sql, Ct);
 
     [Fact]
     public async Task LiveAnswers200WithoutALogin()
@@ -38,7 +32,7 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
 
         // Refuse new connections and cut the pooled ones: to the server the database is now unreachable.
         await AdminExecuteAsync($"alter database {DatabaseName} allow_connections false");
-        await AdminExecuteAsync($"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{DatabaseName}'");
+        await TestDatabase.TerminateSessionsAsync(app.ConnectionString, Ct);
         try
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready", Ct)).StatusCode);

@@ -12,13 +12,22 @@ public static class TestDatabase
     public static async Task<string> CreateAsync(CancellationToken cancellationToken = default)
     {
         var name = $"t_{Guid.NewGuid():N}";
-        await using (var connection = new NpgsqlConnection(AdminConnectionString))
-        {
-            await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand($"create database {name}", connection);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await AdminExecuteAsync($"create database {name}", cancellationToken);
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
     }
+
+    /// <summary>Runs a statement as the cluster's administrator, outside any test database.</summary>
+    public static async Task AdminExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Ends every session of the database (one of <see cref="CreateAsync"/>'s), as a restart or failover would.</summary>
+    public static Task TerminateSessionsAsync(string connectionString, CancellationToken cancellationToken) =>
+        AdminExecuteAsync(
+            $"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{new NpgsqlConnectionStringBuilder(connectionString).Database}'",
+            cancellationToken);
 }
