@@ -87,6 +87,8 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
         // Unsubscribing from a group one never joined is harmless, and must stay so.
         await hub.InvokeAsync("Unsubscribe", conversation);
         await AssertUntouchedAsync(patient, nurse, conversation, message, nurseHub, patientHub, outsider);
+        // The marker's send answered after writing its messageCreated to every subscribed connection.
+        await hub.FlushAsync();
         Assert.Equal(0, hub.Pending("messageCreated"));
     }
 
@@ -111,10 +113,17 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
 
     private async Task AssertUntouchedAsync(TestUser patient, TestUser nurse, Guid conversation, MessageDto message, HubClient nurseHub, HubClient patientHub, TestUser outsider)
     {
-        // A barrier: anything the refused calls had published would have been queued before this message's events.
+        // Barriers: anything the refused calls had published would have been queued before these messages' events.
+        // The patient's hub is not subscribed, so it hears the nurse's reply only as unreadChanged, which one loop
+        // sends in the order of the changes; the flush then covers the events that are written before a call answers.
         var marker = await patient.SendAsync(conversation, "penanda");
         Assert.Equal(marker, await nurseHub.NextAsync<MessageDto>("messageCreated"));
         Assert.Equal(new UnreadChangedEvent(conversation, 1, 1), await nurseHub.NextAsync<UnreadChangedEvent>("unreadChanged"));
+        var reply = await nurse.SendAsync(conversation, "penanda juga");
+        Assert.Equal(reply, await nurseHub.NextAsync<MessageDto>("messageCreated"));
+        Assert.Equal(conversation, (await patientHub.NextAsync<UnreadChangedEvent>("unreadChanged")).ConversationId);
+        await patientHub.FlushAsync();
+        await nurseHub.FlushAsync();
         foreach (var name in new[] { "messageCreated", "messageDeleted", "readReceipt", "deliveryReceipt", "typing", "unreadChanged" })
         {
             Assert.True(nurseHub.Pending(name) == 0, $"nurse got {name}");
@@ -122,7 +131,7 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
         }
 
         var stored = await app.StoredMessagesAsync(conversation);
-        Assert.Equal([message.Seq, marker.Seq], stored.Select(m => m.Seq));
+        Assert.Equal([message.Seq, marker.Seq, reply.Seq], stored.Select(m => m.Seq));
         Assert.Equal(message.Text, stored[0].Text);
         var state = (await nurse.Http.GetFromJsonAsync<ConversationDto>($"/api/v1/conversations/{conversation}", Ct))!;
         Assert.Equal(2, state.Members.Count);

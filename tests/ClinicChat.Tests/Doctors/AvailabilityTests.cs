@@ -40,7 +40,8 @@ public sealed class AvailabilityTests(AvailabilityTests.App app) : IClassFixture
     /// <summary>Sets the clock, then asks as a freshly logged-in patient (tokens from before the jump have expired).</summary>
     private async Task<bool> AvailableAtAsync(Guid doctorId, DateTimeOffset instant)
     {
-        app.Clock.SetUtcNow(instant);
+        // FakeTimeProvider keeps the offset it is given, and the database takes only UTC instants.
+        app.Clock.SetUtcNow(instant.ToUniversalTime());
         var patient = await app.RegisterPatientAsync();
         var one = await patient.Http.GetFromJsonAsync<DoctorResponse>($"/api/v1/doctors/{doctorId}", Ct);
         var all = await patient.Http.GetFromJsonAsync<List<DoctorResponse>>("/api/v1/doctors", Ct);

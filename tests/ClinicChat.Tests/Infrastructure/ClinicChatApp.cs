@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace ClinicChat.Tests.Infrastructure;
@@ -26,7 +27,11 @@ public class ClinicChatApp : WebApplicationFactory<Program>, IAsyncLifetime
     private TestUser? _admin;
     private DateTimeOffset _adminLoggedInAt;
 
-    public FakeTimeProvider Clock { get; } = new();
+    /// <summary>
+    /// The server's clock: it moves only when a test moves it (Advance, SetUtcNow, always in UTC), and timers created
+    /// through it fire as it passes their due time. It starts on a Monday at 10:00 in Jakarta, in clinic hours.
+    /// </summary>
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 16, 3, 0, 0, TimeSpan.Zero));
 
     public CapturedLogs Logs { get; } = new();
 

@@ -42,7 +42,7 @@ public static class ChatTestKit
         var hub = await HubClient.ConnectAsync(app.HubUrl(), user.AccessToken, tokenInQuery, origin, cancellationToken: Ct);
         try
         {
-            await hub.WaitUntilServerReadyAsync();
+            await hub.FlushAsync();
         }
         catch
         {
