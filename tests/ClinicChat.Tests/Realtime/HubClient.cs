@@ -55,8 +55,6 @@ public sealed class HubClient : IAsyncDisposable
         };
     }
 
-    public string? ConnectionId => _connection.ConnectionId;
-
     /// <summary>Completes when the connection closes (the server closed it, or the socket broke), with the error if any.</summary>
     public Task<Exception?> Closed => _closed.Task;
 
@@ -306,9 +304,6 @@ public sealed class HubClient : IAsyncDisposable
 public sealed class HubInvocationException(HubException error) : Exception(ServerText(error.Message), error)
 {
     private const string Marker = "HubException: ";
-
-    /// <summary>The error exactly as the client reported it.</summary>
-    public string RawError { get; } = error.Message;
 
     private static string ServerText(string error)
     {
