@@ -37,6 +37,18 @@ public static class ApiDocumentation
                 };
                 return Task.CompletedTask;
             });
+            // The web defaults read numbers from JSON strings too, so every number is documented as "integer or
+            // string" with a digits pattern; the server only ever writes numbers, and clients should send them.
+            options.AddSchemaTransformer((schema, _, _) =>
+            {
+                if (schema.Type is { } type && (type & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0 && (type & JsonSchemaType.String) != 0)
+                {
+                    schema.Type = type & ~JsonSchemaType.String;
+                    schema.Pattern = null;
+                }
+
+                return Task.CompletedTask;
+            });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 if (RequiresSignIn(context.Description.ActionDescriptor.EndpointMetadata))
