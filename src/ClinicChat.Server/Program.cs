@@ -41,7 +41,7 @@ app.MapOperations();
 app.MapRealtime();
 app.MapGroup(SimulatedGateway.CheckoutPath).MapPaymentSimulator();
 
-var api = app.MapGroup("/api/v1");
+var api = app.MapGroup("/api/v1").WithCommonResponses();
 api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAuth();
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();

@@ -73,6 +73,9 @@ function Shell({ user }: { user: User }) {
     // One hub connection per signed-in user, created here so that signing out tears it down completely.
     const hub = new ChatHub(() => session.accessToken(), () => session.refresh());
     const service = new ChatService(api, hub, user.id);
+    // Publishing the connection this effect owns is what the state is for; it cannot be made during render
+    // (the service starts requests) nor kept across the cleanup that tears it down.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setChat(service);
     void hub.start();
     return () => {

@@ -11,48 +11,68 @@ public static class AccountEndpoints
 
     public static RouteGroupBuilder MapAuth(this RouteGroupBuilder group)
     {
+        group.WithTags("Accounts");
         group.MapPost("/register", async Task<Results<Created<UserDto>, ProblemHttpResult>> (RegisterRequest request, AccountService accounts, CancellationToken ct) =>
             await accounts.RegisterPatientAsync(request, ct) switch
             {
                 AccountService.Created created => TypedResults.Created($"/api/v1/me", created.User),
                 var other => ToProblem(other),
-            });
+            })
+            .WithSummary("Register a patient account")
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, AccountService accounts, CancellationToken ct) =>
-            ToTokens(await accounts.LoginAsync(request, ct)));
+            ToTokens(await accounts.LoginAsync(request, ct)))
+            .WithSummary("Sign in with email and password")
+            .Produces<AccessTokenResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status423Locked);
 
         group.MapPost("/refresh", async Task<Results<SignInHttpResult, ProblemHttpResult>> (RefreshRequest request, AccountService accounts, CancellationToken ct) =>
-            ToTokens(await accounts.RefreshAsync(request, ct)));
+            ToTokens(await accounts.RefreshAsync(request, ct)))
+            .WithSummary("Exchange a refresh token for new tokens")
+            .Produces<AccessTokenResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapPost("/logout", async Task<NoContent> (ClaimsPrincipal user, AccountService accounts, CancellationToken ct) =>
         {
             await accounts.LogoutAsync(user, ct);
             return TypedResults.NoContent();
-        }).RequireAuthorization();
+        }).RequireAuthorization()
+            .WithSummary("Sign out this session");
 
         return group;
     }
 
     public static RouteGroupBuilder MapMe(this RouteGroupBuilder group)
     {
+        group.WithTags("Accounts");
         group.MapGet("/me", async Task<Results<Ok<UserDto>, NotFound>> (ClaimsPrincipal user, AccountService accounts, CancellationToken ct) =>
-            await accounts.FindAsync(user.UserId(), ct) is { } me ? TypedResults.Ok(me) : TypedResults.NotFound());
+            await accounts.FindAsync(user.UserId(), ct) is { } me ? TypedResults.Ok(me) : TypedResults.NotFound())
+            .WithSummary("Get the signed-in user")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
     public static RouteGroupBuilder MapAdminUsers(this RouteGroupBuilder group)
     {
+        group.WithTags("Accounts");
         group.MapPost("/", async Task<Results<Created<UserDto>, ProblemHttpResult>> (CreateStaffRequest request, ClaimsPrincipal admin, AccountService accounts, CancellationToken ct) =>
             await accounts.CreateStaffAsync(request, admin.UserId(), ct) switch
             {
                 AccountService.Created created => TypedResults.Created($"/api/v1/admin/users/{created.User.Id}", created.User),
                 var other => ToProblem(other),
-            });
+            })
+            .WithSummary("Create a staff account (admin)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/", async Task<Results<Ok<IReadOnlyList<AdminUserDto>>, ValidationProblem>> (string? role, AccountService accounts, CancellationToken ct) =>
             role is not null && !Roles.All.Contains(role)
                 ? Problems.Field("role", "Role must be one of: patient, doctor, nurse, admin.")
-                : TypedResults.Ok(await accounts.ListAsync(role, ct)));
+                : TypedResults.Ok(await accounts.ListAsync(role, ct)))
+            .WithSummary("List users (admin)");
 
         group.MapPost("/{id:guid}/disable", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ClaimsPrincipal admin, AccountService accounts, CancellationToken ct) =>
         {
@@ -62,7 +82,10 @@ public static class AccountEndpoints
             }
 
             return await accounts.DisableAsync(id, admin.UserId(), ct) ? TypedResults.NoContent() : Problems.NotFound("User");
-        });
+        })
+            .WithSummary("Disable a user account (admin)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         return group;
     }

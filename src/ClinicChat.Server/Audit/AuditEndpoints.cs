@@ -17,6 +17,7 @@ public static class AuditEndpoints
     /// <summary>Under /admin/audit, admin only (PRODUCT.md §1: admins read the audit log).</summary>
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder group)
     {
+        group.WithTags("Audit");
         group.MapGet("/", async Task<Results<Ok<AuditPage>, ValidationProblem>> (
             string? targetType, string? targetId, Guid? actorId, long? before, int? limit, AuditReader reader, CancellationToken ct) =>
         {
@@ -43,7 +44,8 @@ public static class AuditEndpoints
                 ? errors.ToProblem()
                 : TypedResults.Ok(await reader.ListAsync(
                     new AuditQuery(NullIfBlank(targetType), NullIfBlank(targetId), actorId, before, limit ?? AuditReader.DefaultLimit), ct));
-        });
+        })
+            .WithSummary("Read the audit log, newest first (admin)");
 
         return group;
     }

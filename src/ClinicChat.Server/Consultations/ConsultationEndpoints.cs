@@ -27,6 +27,7 @@ public static class ConsultationEndpoints
 
     public static RouteGroupBuilder MapConsultations(this RouteGroupBuilder group)
     {
+        group.WithTags("Consultations");
         group.MapPost("/", async Task<Results<Created<ConsultationDto>, ValidationProblem, ProblemHttpResult>> (
             BookConsultationRequest request, ClaimsPrincipal user, HttpRequest http, ConsultationBooking booking, CancellationToken ct) =>
         {
@@ -39,7 +40,10 @@ public static class ConsultationEndpoints
                 ConsultationBooking.GatewayUnavailable g => Problems.Status(StatusCodes.Status502BadGateway, "Payment gateway unavailable", g.Detail),
                 _ => throw new InvalidOperationException("Unexpected booking result."),
             };
-        }).RequireAuthorization(Roles.Patient);
+        }).RequireAuthorization(Roles.Patient)
+            .WithSummary("Book a consultation (patient)")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
 
         group.MapGet("/", async Task<Results<Ok<IReadOnlyList<ConsultationDto>>, ValidationProblem>> (
             string? status, int? limit, ClaimsPrincipal user, NpgsqlDataSource dataSource, ConsultationReader reader, CancellationToken ct) =>
@@ -64,7 +68,8 @@ public static class ConsultationEndpoints
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             var list = await reader.ListAsync(connection, me, everyone: user.IsAdmin(), status, limit ?? DefaultLimit, ct);
             return TypedResults.Ok<IReadOnlyList<ConsultationDto>>([.. list.Select(c => c.ForViewer(me))]);
-        });
+        })
+            .WithSummary("List my consultations");
 
         group.MapGet("/{id:guid}", async Task<Results<Ok<ConsultationDto>, ProblemHttpResult>> (
             Guid id, ClaimsPrincipal user, NpgsqlDataSource dataSource, ConsultationReader reader, CancellationToken ct) =>
@@ -76,14 +81,28 @@ public static class ConsultationEndpoints
             return consultation is not null && (consultation.PatientId == me || consultation.DoctorId == me || user.IsAdmin())
                 ? TypedResults.Ok(consultation.ForViewer(me))
                 : Problems.NotFound("Consultation");
-        });
+        })
+            .WithSummary("Get a consultation")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id:guid}/accept", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.AcceptAsync(id, user.UserId(), ct), "accept", user.UserId()));
+            DoctorActionAsync(lifecycle.AcceptAsync(id, user.UserId(), ct), "accept", user.UserId()))
+            .WithSummary("Accept a paid consultation (doctor)")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/decline", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.DeclineAsync(id, user.UserId(), ct), "decline", user.UserId()));
+            DoctorActionAsync(lifecycle.DeclineAsync(id, user.UserId(), ct), "decline", user.UserId()))
+            .WithSummary("Decline a paid consultation (doctor)")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/end", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.EndAsync(id, user.UserId(), ct), "end", user.UserId()));
+            DoctorActionAsync(lifecycle.EndAsync(id, user.UserId(), ct), "end", user.UserId()))
+            .WithSummary("End an active consultation (doctor)")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 

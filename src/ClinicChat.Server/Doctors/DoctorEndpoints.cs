@@ -15,11 +15,15 @@ public static class DoctorEndpoints
 
     public static RouteGroupBuilder MapDoctors(this RouteGroupBuilder group)
     {
+        group.WithTags("Doctors");
         group.MapGet("/", async Task<Ok<IReadOnlyList<DoctorDto>>> (DoctorDirectory doctors, CancellationToken ct) =>
-            TypedResults.Ok(await doctors.ListAsync(ct)));
+            TypedResults.Ok(await doctors.ListAsync(ct)))
+            .WithSummary("List doctors");
 
         group.MapGet("/{id:guid}", async Task<Results<Ok<DoctorDto>, ProblemHttpResult>> (Guid id, DoctorDirectory doctors, CancellationToken ct) =>
-            await doctors.FindAsync(id, ct) is { } doctor ? TypedResults.Ok(doctor) : Problems.NotFound("Doctor"));
+            await doctors.FindAsync(id, ct) is { } doctor ? TypedResults.Ok(doctor) : Problems.NotFound("Doctor"))
+            .WithSummary("Get a doctor")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/{id:guid}/profile", async Task<Results<Ok<DoctorDto>, ValidationProblem, ProblemHttpResult>> (
             Guid id, DoctorProfileRequest request, ClaimsPrincipal user, DoctorDirectory doctors, CancellationToken ct) =>
@@ -56,12 +60,17 @@ public static class DoctorEndpoints
                    && await doctors.FindAsync(id, ct) is { } doctor
                 ? TypedResults.Ok(doctor)
                 : Problems.NotFound("Doctor");
-        });
+        })
+            .WithSummary("Edit a doctor's profile")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{id:guid}/schedule", async Task<Results<Ok<IReadOnlyList<ScheduleEntryDto>>, ProblemHttpResult>> (Guid id, DoctorDirectory doctors, CancellationToken ct) =>
             await doctors.FindScheduleAsync(id, ct) is { } schedule
                 ? TypedResults.Ok<IReadOnlyList<ScheduleEntryDto>>([.. schedule.Intervals.Select(i => i.ToDto())])
-                : Problems.NotFound("Doctor"));
+                : Problems.NotFound("Doctor"))
+            .WithSummary("Get a doctor's weekly schedule")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/{id:guid}/schedule", async Task<Results<Ok<IReadOnlyList<ScheduleEntryDto>>, ValidationProblem, ProblemHttpResult>> (
             Guid id, List<ScheduleEntryDto?>? request, ClaimsPrincipal user, DoctorDirectory doctors, CancellationToken ct) =>
@@ -81,7 +90,10 @@ public static class DoctorEndpoints
             return await doctors.ReplaceScheduleAsync(id, schedule, user.UserId(), ct)
                 ? TypedResults.Ok<IReadOnlyList<ScheduleEntryDto>>([.. schedule.Intervals.Select(i => i.ToDto())])
                 : Problems.NotFound("Doctor");
-        });
+        })
+            .WithSummary("Replace a doctor's weekly schedule")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return group;
     }

@@ -5,7 +5,10 @@ namespace ClinicChat.Infrastructure;
 
 public static class HostRunner
 {
-    /// <summary>Runs the server, or the <c>migrate</c> verb; start-up problems end as one clear line and exit code 1.</summary>
+    /// <summary>
+    /// Runs the server, or the <c>migrate</c> verb, or <c>openapi FILE</c> (writes the API document and exits, without
+    /// a database); start-up problems end as one clear line and exit code 1.
+    /// </summary>
     public static async Task<int> RunClinicChatAsync(this WebApplication app, string[] args)
     {
         try
@@ -14,6 +17,12 @@ public static class HostRunner
             {
                 await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
                 await Console.Out.WriteLineAsync("Migrations applied.");
+                return 0;
+            }
+
+            if (args is ["openapi", var path])
+            {
+                await app.WriteOpenApiDocumentAsync(path, CancellationToken.None);
                 return 0;
             }
 

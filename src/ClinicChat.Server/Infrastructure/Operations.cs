@@ -13,7 +13,7 @@ public static class OperationsExtensions
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ClinicOptions>, ClinicOptionsValidator>();
         // A database host that drops packets would otherwise hold the probe for the whole connect timeout.
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiDocumentation();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         if (!builder.Environment.IsDevelopment())

@@ -33,6 +33,7 @@ public static class PaymentEndpoints
     /// <summary>The gateway webhook, anonymous by nature: authenticity comes from the signature and the status re-check.</summary>
     public static RouteGroupBuilder MapPaymentWebhooks(this RouteGroupBuilder group)
     {
+        group.WithTags("Payments");
         group.MapPost("/midtrans/notification", async Task<Results<Ok, ProblemHttpResult>> (HttpRequest request, PaymentNotifications notifications, CancellationToken ct) =>
         {
             string body;
@@ -55,7 +56,12 @@ public static class PaymentEndpoints
                 NotificationOutcome.Forged => TypedResults.Problem(title: "Invalid signature", detail: "signature_key does not match.", statusCode: StatusCodes.Status401Unauthorized),
                 _ => TypedResults.Problem(title: "Try again later", detail: "The payment could not be verified with the gateway yet.", statusCode: StatusCodes.Status503ServiceUnavailable),
             };
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery()
+            .WithSummary("Receive a Midtrans payment notification")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 
@@ -66,6 +72,7 @@ public static class PaymentEndpoints
     /// </summary>
     public static RouteGroupBuilder MapPaymentSimulator(this RouteGroupBuilder group)
     {
+        group.ExcludeFromDescription();
         group.MapGet("/{orderId}", async Task<ContentHttpResult> (string orderId, IPaymentGateway gateway, NpgsqlDataSource dataSource, CancellationToken ct) =>
         {
             if (gateway is not SimulatedGateway)

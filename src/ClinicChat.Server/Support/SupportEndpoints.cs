@@ -26,6 +26,7 @@ public static class SupportEndpoints
     /// </summary>
     public static RouteGroupBuilder MapSupport(this RouteGroupBuilder group)
     {
+        group.WithTags("Support");
         group.MapPost("/room", async Task<Results<Created<SupportRoomDto>, Ok<SupportRoomDto>, ProblemHttpResult>> (
             ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
         {
@@ -38,23 +39,33 @@ public static class SupportEndpoints
             return done.Created
                 ? TypedResults.Created($"/api/v1/support/rooms/{done.Room.Id}", done.Room)
                 : TypedResults.Ok(done.Room);
-        });
+        })
+            .WithSummary("Open my support room, or get the open one")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapGet("/room", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
-            await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : Problems.NotFound("Support room"));
+            await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : Problems.NotFound("Support room"))
+            .WithSummary("Get my current support room")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
             SupportMessageRequest request, ClaimsPrincipal user, SupportDesk desk, HttpContext http, CancellationToken ct) =>
             user.IsAdmin()
                 ? AdminsRunTheDesk()
-                : ConversationEndpoints.ToSendResult(await desk.SendAsync(user.UserId(), request.ClientMessageId, request.Text, ct), http));
+                : ConversationEndpoints.ToSendResult(await desk.SendAsync(user.UserId(), request.ClientMessageId, request.Text, ct), http))
+            .WithSummary("Write to the support desk")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         // Readable by any admin and by the room's own user; anyone else gets 404 so that room ids leak nothing.
         group.MapGet("/rooms/{id:guid}", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (
             Guid id, ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
             await rooms.FindAsync(id, user.UserId(), ct) is { } room && (user.IsAdmin() || room.User.UserId == user.UserId())
                 ? TypedResults.Ok(room)
-                : Problems.NotFound("Support room"));
+                : Problems.NotFound("Support room"))
+            .WithSummary("Get a support room")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         var desk = group.MapGroup("").RequireAuthorization(Roles.Admin);
 
@@ -76,7 +87,8 @@ public static class SupportEndpoints
             return errors.Any
                 ? errors.ToProblem()
                 : TypedResults.Ok(await rooms.ListAsync(status, user.UserId(), limit ?? SupportRoomReader.DefaultLimit, ct));
-        });
+        })
+            .WithSummary("List support rooms (admin)");
 
         desk.MapPost("/rooms/{id:guid}/assign", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
             Guid id, AssignRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
@@ -85,7 +97,10 @@ public static class SupportEndpoints
                 SupportDesk.Done done => TypedResults.Ok(done.Room),
                 SupportDesk.Refused { Field: { } field } => Problems.Field(field, "The assignee must be an enabled admin."),
                 var other => ToProblem(other),
-            });
+            })
+            .WithSummary("Assign a support room (admin)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         desk.MapPost("/rooms/{id:guid}/close", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
             Guid id, CloseRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
@@ -101,7 +116,10 @@ public static class SupportEndpoints
                 SupportDesk.Done done => TypedResults.Ok(done.Room),
                 var other => ToProblem(other),
             };
-        });
+        })
+            .WithSummary("Close a support room (admin)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         desk.MapGet("/stats", async Task<Results<Ok<SupportStatsDto>, ValidationProblem>> (
             DateTimeOffset? from, DateTimeOffset? to, SupportStats stats, TimeProvider time, CancellationToken ct) =>
@@ -119,7 +137,8 @@ public static class SupportEndpoints
             }
 
             return TypedResults.Ok(await stats.ComputeAsync(start, end, ct));
-        });
+        })
+            .WithSummary("Support desk statistics (admin)");
 
         return group;
     }

@@ -40,7 +40,7 @@ export class ApiError extends Error {
   }
 
   static async fromResponse(response: Response): Promise<ApiError> {
-    let body: unknown = null;
+    let body: unknown;
     try {
       const text = await response.text();
       body = text ? JSON.parse(text) : null;

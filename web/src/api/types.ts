@@ -1,121 +1,67 @@
-// Wire shapes of the public contract (PRODUCT.md §5). Ids are opaque strings; times are ISO 8601 UTC.
+// REST wire shapes, generated: schema.ts comes from the server's OpenAPI document (scripts/api-types; ./test fails
+// when it is stale). Ids are opaque strings; times are ISO 8601 UTC. The server's enumerations are plain strings
+// in the document, so the fields that hold one are narrowed here to their values.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+/** The generated shape with some fields narrowed; each narrowing must still fit the generated field's type. */
+type Narrow<T, N extends { [K in keyof N]: K extends keyof T ? T[K] : never }> = Omit<T, keyof N> & N;
 
 export type Role = "patient" | "doctor" | "nurse" | "admin";
-
-export interface Tokens {
-  tokenType: "Bearer";
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-}
-
-export interface AdminUser extends User {
-  disabled: boolean;
-  createdAt: string;
-}
-
-export interface ScheduleEntry {
-  dayOfWeek: string;
-  start: string;
-  end: string;
-}
-
-export interface Doctor {
-  id: string;
-  displayName: string;
-  specialty: string;
-  fee: number;
-  bio: string;
-  schedule: ScheduleEntry[];
-  availableNow: boolean;
-  online: boolean;
-}
-
 export type MessageKind = "text" | "image" | "file" | "system";
-
-export interface Message {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string | null;
-  kind: MessageKind;
-  text: string | null;
-  clientMessageId: string | null;
-  createdAt: string;
-  deletedAt: string | null;
-}
-
-export interface Member {
-  userId: string;
-  displayName: string;
-  role: Role;
-  /** Receipt watermarks, so read ticks survive a reload. */
-  lastReadSeq?: number;
-  lastDeliveredSeq?: number;
-}
-
 export type ConversationKind = "consultation" | "care" | "support";
 export type ConversationStatus = "open" | "read_only" | "closed";
-
-export interface Conversation {
-  id: string;
-  kind: ConversationKind;
-  status: ConversationStatus;
-  members: Member[];
-  lastSeq: number;
-  lastMessage: Message | null;
-  unreadCount: number;
-  consultationId: string | null;
-}
-
-export interface MessagePage {
-  messages: Message[];
-  hasMore: boolean;
-}
-
 export type ConsultationStatus = "awaiting_payment" | "paid" | "active" | "completed" | "cancelled";
-
-export interface Payment {
-  provider: "midtrans" | "simulated";
-  orderId: string;
-  status: string;
-  token: string | null;
-  redirectUrl: string | null;
-}
-
-export interface Consultation {
-  id: string;
-  patientId: string;
-  doctorId: string;
-  status: ConsultationStatus;
-  fee: number;
-  startsAt: string;
-  endsAt: string;
-  remainingSeconds: number;
-  conversationId: string | null;
-  payment: Payment | null;
-  // Additions beyond the v1 contract (README "Consultations and payments").
-  patientName: string;
-  doctorName: string;
-  refundDue: boolean;
-  cancelReason: CancelReason | null;
-  createdAt: string;
-  /** While awaiting payment: when the unpaid booking lapses. */
-  payBy: string | null;
-  /** While paid: when it is cancelled unless the doctor accepts. */
-  acceptBy: string | null;
-  /** While active: when the end-of-session warning was sent (null before it). */
-  warnedAt: string | null;
-}
-
 export type CancelReason = "payment_timeout" | "payment_failed" | "declined" | "accept_timeout";
+export type SupportRoomFilter = "open" | "closed" | "unassigned";
+
+export type Tokens = Schemas["AccessTokenResponse"];
+export type User = Narrow<Schemas["UserDto"], { role: Role }>;
+export type AdminUser = Narrow<Schemas["AdminUserDto"], { role: Role }>;
+
+/** The same record is the schedule's request item, where every field may be missing; answers always carry all three. */
+export type ScheduleEntry = Narrow<Schemas["ScheduleEntryDto"], { dayOfWeek: string; start: string; end: string }>;
+export type Doctor = Narrow<Schemas["DoctorDto"], { schedule: ScheduleEntry[] }>;
+
+export type Message = Narrow<Schemas["MessageDto"], { kind: MessageKind }>;
+/** A member with the receipt watermarks, so read ticks survive a reload. */
+export type Member = Narrow<Schemas["MemberDto"], { role: Role }>;
+export type Conversation = Narrow<
+  Schemas["ConversationDto"],
+  { kind: ConversationKind; status: ConversationStatus; members: Member[]; lastMessage: Message | null }
+>;
+export type MessagePage = Narrow<Schemas["MessagePage"], { messages: Message[] }>;
+export type ReadState = Schemas["ReadStateDto"];
+export type UnreadSummary = Schemas["UnreadSummaryDto"];
+
+export type Payment = Narrow<Schemas["PaymentDto"], { provider: "midtrans" | "simulated" }>;
+export type Consultation = Narrow<
+  Schemas["ConsultationDto"],
+  { status: ConsultationStatus; cancelReason: CancelReason | null; payment: Payment | null }
+>;
+
+export type CareAssignment = Schemas["CareAssignmentDto"];
+/** A current assignment in the admin's overview (GET /admin/patients/nurse-assignments). */
+export type CareAssignmentView = Schemas["CareAssignmentViewDto"];
+/** A nurse's patient (GET /care/patients). */
+export type CarePatient = Narrow<Schemas["CarePatientDto"], { lastMessage: Message | null }>;
+/** A patient's nurse (GET /care/nurse). */
+export type CareNurse = Narrow<Schemas["CareNurseDto"], { role: Role }>;
+
+/** A support room as the desk sees it: a conversation plus the desk's fields. */
+export type SupportRoom = Narrow<
+  Schemas["SupportRoomDto"],
+  {
+    kind: ConversationKind;
+    status: ConversationStatus;
+    members: Member[];
+    lastMessage: Message | null;
+    user: Member;
+    assignee: Member | null;
+  }
+>;
+export type SupportStats = Schemas["SupportStatsDto"];
 
 /** Subscribe's answer on the hub. */
 export interface SubscribeResult {
@@ -124,80 +70,7 @@ export interface SubscribeResult {
   onlineUserIds: string[];
 }
 
-export interface ReadState {
-  conversationId: string;
-  lastReadSeq: number;
-  lastDeliveredSeq: number;
-  unreadCount: number;
-  totalUnread: number;
-}
-
-export interface UnreadSummary {
-  totalUnread: number;
-  conversations: { conversationId: string; unreadCount: number }[];
-}
-
-export interface CareAssignment {
-  patientId: string;
-  nurseId: string;
-  conversationId: string;
-  assignedAt: string;
-}
-
-/** A current assignment in the admin's overview (GET /admin/patients/nurse-assignments). */
-export interface CareAssignmentView extends CareAssignment {
-  patientName: string;
-  nurseName: string;
-}
-
-/** A nurse's patient (GET /care/patients). */
-export interface CarePatient {
-  patientId: string;
-  displayName: string;
-  conversationId: string;
-  assignedAt: string;
-  lastMessage: Message | null;
-  unreadCount: number;
-  online: boolean;
-}
-
-/** A patient's nurse (GET /care/nurse). */
-export interface CareNurse {
-  nurseId: string;
-  displayName: string;
-  role: Role;
-  conversationId: string;
-  assignedAt: string;
-  online: boolean;
-}
-
-/** A support room as the desk sees it: a conversation plus the desk's fields. */
-export interface SupportRoom extends Conversation {
-  user: Member;
-  assignee: Member | null;
-  openedAt: string;
-  assignedAt: string | null;
-  closedAt: string | null;
-  closeNote: string | null;
-  waitingSince: string | null;
-}
-
-export interface SupportStats {
-  from: string;
-  to: string;
-  timeZone: string;
-  todayStartsAt: string;
-  open: number;
-  unassigned: number;
-  closedToday: number;
-  messagesToday: number;
-  medianFirstResponseSeconds: number | null;
-  respondedRooms: number;
-  medianResolutionSeconds: number | null;
-  resolvedRooms: number;
-}
-
-// Hub events (PRODUCT.md §4).
+// Hub events: the hub is not in the OpenAPI document, so these are written by hand (see Realtime/ChatEvents.cs).
 export interface MessageDeletedEvent {
   conversationId: string;
   messageId: string;
@@ -258,4 +131,3 @@ export const hubEventNames: HubEventName[] = [
   "supportRoomUpdated",
 ];
 
-export type SupportRoomFilter = "open" | "closed" | "unassigned";

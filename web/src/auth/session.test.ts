@@ -59,15 +59,17 @@ function fakeServer(overrides: Record<string, (init?: RequestInit) => Response> 
     tokenNo++;
     return json(200, { tokenType: "Bearer", accessToken: `access-${tokenNo}`, expiresIn: 900, refreshToken: `refresh-${tokenNo}` });
   };
-  const fetch = async (input: string, init?: RequestInit) => {
+  const answer = (input: string, init?: RequestInit): Response => {
     const path = input.replace("/api/v1", "");
     const auth = (init?.headers as Record<string, string> | undefined)?.Authorization ?? null;
     calls.push({ path, auth });
-    if (overrides[path]) return overrides[path]!(init);
+    const override = overrides[path];
+    if (override) return override(init);
     if (path === "/auth/login" || path === "/auth/refresh") return tokens();
     if (path === "/me") return json(200, user);
     return json(404, { title: "Not found" });
   };
+  const fetch = (input: string, init?: RequestInit) => Promise.resolve(answer(input, init));
   return { fetch, calls };
 }
 
@@ -93,7 +95,7 @@ describe("RefreshScheduler", () => {
   it("calls refresh when the timer fires, not before", async () => {
     const timers = new FakeTimers();
     let refreshed = 0;
-    const scheduler = new RefreshScheduler(async () => void refreshed++, timers);
+    const scheduler = new RefreshScheduler(() => Promise.resolve(void refreshed++), timers);
     scheduler.schedule(timers.now() + 900_000);
     await timers.advance(839_000);
     expect(refreshed).toBe(0);
@@ -103,7 +105,7 @@ describe("RefreshScheduler", () => {
 
   it("keeps a single timer when rescheduled", () => {
     const timers = new FakeTimers();
-    const scheduler = new RefreshScheduler(async () => undefined, timers);
+    const scheduler = new RefreshScheduler(() => Promise.resolve(), timers);
     scheduler.schedule(timers.now() + 900_000);
     scheduler.schedule(timers.now() + 600_000);
     expect(timers.pending).toEqual([540_000]);
@@ -112,10 +114,7 @@ describe("RefreshScheduler", () => {
   it("retries a transient failure with backoff", async () => {
     const timers = new FakeTimers();
     let attempts = 0;
-    const scheduler = new RefreshScheduler(async () => {
-      attempts++;
-      if (attempts < 3) throw new Error("offline");
-    }, timers);
+    const scheduler = new RefreshScheduler(() => (++attempts < 3 ? Promise.reject(new Error("offline")) : Promise.resolve()), timers);
     scheduler.schedule(timers.now() + 120_000);
     await timers.advance(60_000);
     expect(attempts).toBe(1);
@@ -128,9 +127,7 @@ describe("RefreshScheduler", () => {
 
   it("stops when the session has ended", async () => {
     const timers = new FakeTimers();
-    const scheduler = new RefreshScheduler(async () => {
-      throw new SessionEndedError("gone");
-    }, timers);
+    const scheduler = new RefreshScheduler(() => Promise.reject(new SessionEndedError("gone")), timers);
     scheduler.schedule(timers.now() + 120_000);
     await timers.advance(60_000);
     expect(scheduler.scheduled).toBe(false);
@@ -147,7 +144,7 @@ describe("Session", () => {
     const me = await session.login("andi@example.com", "password-123");
 
     expect(me.displayName).toBe("Andi");
-    expect(JSON.parse(storage.getItem("clinicchat.session")!).accessToken).toBe("access-1");
+    expect((JSON.parse(storage.getItem("clinicchat.session")!) as { accessToken: string }).accessToken).toBe("access-1");
     expect(timers.pending).toEqual([840_000]);
   });
 

@@ -124,7 +124,7 @@ export class Session {
   async accessToken(): Promise<string> {
     if (!this.tokens) throw new SessionEndedError(REVOKED_MESSAGE);
     if (this.tokens.expiresAt - this.timers.now() < 5000) await this.refresh();
-    return this.tokens!.accessToken;
+    return this.tokens.accessToken;
   }
 
   /** One refresh at a time: concurrent callers (scheduler, 401 retry, hub reconnect) share it. */

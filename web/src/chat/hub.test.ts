@@ -35,7 +35,7 @@ describe("typing throttle", () => {
     return {
       throttle,
       sent,
-      advance(ms: number) {
+      advance: (ms: number) => {
         time += ms;
         if (idle && idle.at <= time) {
           const f = idle.fn;

@@ -58,7 +58,7 @@ export class ChatHub {
    */
   constructor(
     accessToken: () => Promise<string>,
-    private readonly onUnauthorized: () => Promise<void> = async () => undefined,
+    private readonly onUnauthorized: () => Promise<void> = () => Promise.resolve(),
     baseUrl = "",
   ) {
     this.connection = new HubConnectionBuilder()

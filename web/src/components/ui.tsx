@@ -72,7 +72,7 @@ export function TextAreaField({
 /** The form-level message of a failed request (field errors are shown next to their fields). */
 export function FormError({ error }: { error: unknown }) {
   if (!error) return null;
-  const text = error instanceof ApiError ? error.summary : error instanceof Error ? error.message : String(error);
+  const text = error instanceof ApiError ? error.summary : error instanceof Error ? error.message : typeof error === "string" ? error : "Something went wrong.";
   return (
     <p className="form-error" role="alert">
       {text}

@@ -194,7 +194,7 @@ export function AdminNurses() {
   return (
     <section>
       <h1>Nurse assignment</h1>
-      <form onSubmit={submit} noValidate aria-label="Assign a nurse" className="panel">
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label="Assign a nurse" className="panel">
         <FormError error={error ?? patients.error ?? nurses.error} />
         {done && <Notice tone="success">{done}</Notice>}
         <SelectField label="Patient" required value={patientId} onChange={(e) => setPatientId(e.target.value)} error={fieldError(error, "patientId")}>

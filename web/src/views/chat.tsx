@@ -217,13 +217,18 @@ function TypingLine({ chat, conversationId, members }: { chat: ChatService; conv
   const state = chat.get(conversationId)!.state;
   const [now, setNow] = useState(() => Date.now());
   const typing = typingUsers(state, now);
-  // Re-check expiry while someone is shown as typing; the indicator lapses on its own.
+  // Re-check expiry while someone is shown as typing, so the indicator lapses on its own; the clock is re-read at
+  // once when the indicators change, so a lapsed one does not linger for a tick.
   useEffect(() => {
     if (Object.keys(state.typingUntil).length === 0) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
+    const tick = () => setNow(Date.now());
+    const first = setTimeout(tick, 0);
+    const t = setInterval(tick, 1000);
+    return () => {
+      clearTimeout(first);
+      clearInterval(t);
+    };
   }, [state.typingUntil]);
-  useEffect(() => setNow(Date.now()), [state.typingUntil]);
   const names = typing.map((id) => members.find((m) => m.userId === id)?.displayName ?? "Someone");
   return (
     <p className="typing" aria-live="polite">

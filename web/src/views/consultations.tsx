@@ -133,18 +133,28 @@ export function ConsultationPage({ consultationId }: { consultationId: string })
   const [busy, setBusy] = useState(false);
   const now = useNow(tracked?.endsAtLocal != null);
 
-  const load = useCallback(async () => {
-    try {
-      const c = await api.consultation(consultationId);
-      dispatch({ type: "loaded", consultation: c, at: Date.now() });
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, [api, consultationId]);
+  /** Reads the consultation; the answer is dropped once isCurrent says a newer read (another id) took over. */
+  const load = useCallback(
+    (isCurrent: () => boolean = () => true) =>
+      api.consultation(consultationId).then(
+        (c) => {
+          if (!isCurrent()) return;
+          dispatch({ type: "loaded", consultation: c, at: Date.now() });
+          setError(null);
+        },
+        (e: unknown) => {
+          if (isCurrent()) setError(e);
+        },
+      ),
+    [api, consultationId],
+  );
 
   useEffect(() => {
-    void load();
+    let current = true;
+    void load(() => current);
+    return () => {
+      current = false;
+    };
   }, [load]);
 
   useEffect(() => {
@@ -301,7 +311,7 @@ function BookingForm({ doctor }: { doctor: Doctor }) {
       </p>
       {doctor.bio && <p className="bio">{doctor.bio}</p>}
       <ScheduleSummary schedule={doctor.schedule} />
-      <form onSubmit={submit} noValidate aria-label="Book a consultation" className="panel">
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label="Book a consultation" className="panel">
         <FormError error={error} />
         <fieldset>
           <legend>When</legend>
