@@ -10,6 +10,7 @@ using ClinicChat.Realtime;
 using ClinicChat.Support;
 using ClinicChat.WebClient;
 
+HostRunner.ReportStartupFailuresAsOneLine();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddOperations();
