@@ -17,6 +17,7 @@ builder.AddOperations();
 builder.AddDatabase();
 builder.AddKeyRingInDatabase();
 builder.AddApiProblemDetails();
+builder.AddInputHygiene();
 builder.AddWebSecurity();
 builder.AddAudit();
 builder.AddAccounts();
@@ -35,14 +36,15 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();
 app.UseCors();
+app.UseInputHygiene();
 app.UseRealtimeGate();
 app.UseClinicAuthentication();
 
 app.MapOperations();
 app.MapRealtime();
-app.MapGroup(SimulatedGateway.CheckoutPath).MapPaymentSimulator();
+app.MapGroup(SimulatedGateway.CheckoutPath).WithInputHygiene().MapPaymentSimulator();
 
-var api = app.MapGroup("/api/v1");
+var api = app.MapGroup("/api/v1").WithInputHygiene();
 api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAuth();
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();
