@@ -10,12 +10,14 @@ using ClinicChat.Realtime;
 using ClinicChat.Support;
 using ClinicChat.WebClient;
 
+HostRunner.ReportStartupFailuresAsOneLine();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddOperations();
 builder.AddDatabase();
 builder.AddKeyRingInDatabase();
 builder.AddApiProblemDetails();
+builder.AddInputHygiene();
 builder.AddWebSecurity();
 builder.AddAudit();
 builder.AddAccounts();
@@ -34,14 +36,15 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();
 app.UseCors();
+app.UseInputHygiene();
 app.UseRealtimeGate();
 app.UseClinicAuthentication();
 
 app.MapOperations();
 app.MapRealtime();
-app.MapGroup(SimulatedGateway.CheckoutPath).MapPaymentSimulator();
+app.MapGroup(SimulatedGateway.CheckoutPath).WithInputHygiene().MapPaymentSimulator();
 
-var api = app.MapGroup("/api/v1").WithCommonResponses();
+var api = app.MapGroup("/api/v1").WithCommonResponses().WithInputHygiene();
 api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAuth();
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using ClinicChat.Conversations;
 
 namespace ClinicChat.Care;
@@ -27,4 +28,4 @@ public sealed record CarePatientDto(
 public sealed record CareNurseDto(Guid NurseId, string DisplayName, string Role, Guid ConversationId, DateTimeOffset AssignedAt, bool Online);
 
 /// <summary>A patient writes to "my nurse" (no patientId); a nurse names the patient.</summary>
-public sealed record CareMessageRequest(string? ClientMessageId, string? Text, Guid? PatientId);
+public sealed record CareMessageRequest(string? ClientMessageId, [MultilineText] string? Text, Guid? PatientId);

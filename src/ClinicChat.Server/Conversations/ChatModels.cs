@@ -1,6 +1,8 @@
+using ClinicChat.Infrastructure;
+
 namespace ClinicChat.Conversations;
 
-public sealed record SendMessageRequest(string? ClientMessageId, string? Text);
+public sealed record SendMessageRequest(string? ClientMessageId, [MultilineText] string? Text);
 
 public sealed record MarkReadRequest(long? UpToSeq, Guid[]? MessageIds);
 

@@ -1,3 +1,5 @@
+using ClinicChat.Infrastructure;
+
 namespace ClinicChat.Doctors;
 
 public sealed record DoctorDto(
@@ -10,7 +12,7 @@ public sealed record DoctorDto(
     bool AvailableNow,
     bool Online);
 
-public sealed record DoctorProfileRequest(string? Specialty, long? Fee, string? Bio);
+public sealed record DoctorProfileRequest(string? Specialty, long? Fee, [MultilineText] string? Bio);
 
 internal sealed record DoctorRow(Guid Id, string DisplayName, string Specialty, long Fee, string Bio, int Capacity);
 

@@ -105,6 +105,11 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems)
         if (bad.InnerException is JsonException json)
         {
             var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+            if (json is InputRejectedException rejected)
+            {
+                return (field, $"'{field}' {rejected.Reason}");
+            }
+
             return field == "body"
                 ? (field, "The request body is not valid JSON of the expected shape.")
                 : (field, $"'{field}' is malformed or has the wrong JSON type.");

@@ -70,6 +70,9 @@ public static class WebSecurityExtensions
         });
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddCors();
+        // A year, the common recommendation; no includeSubDomains or preload: the clinic's host may share a parent
+        // domain with sites this server knows nothing about.
+        builder.Services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
         builder.Services.AddSingleton<IConfigureOptions<CorsOptions>, ConfigureCorsFromSettings>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
@@ -79,8 +82,25 @@ public static class WebSecurityExtensions
         return builder;
     }
 
+    /// <summary>
+    /// HSTS goes only on answers to HTTPS requests (and never for localhost): behind a TLS-terminating proxy the
+    /// request arrives as http, so either the proxy sets the header or ASPNETCORE_FORWARDEDHEADERS_ENABLED=true makes
+    /// the request https here. Left out in Development, where a browser would remember it for localhost ports.
+    /// </summary>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
+    {
+        if (!app.ApplicationServices.GetRequiredService<IWebHostEnvironment>().IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        return app.UseBrowserPolicyHeaders();
+    }
+
     // Not async: an awaiting middleware would stay on the stack (and in memory) of every open hub connection.
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(next => context =>
+    // connect-src 'self' covers ws: and wss: to the page's own host in CSP Level 3 browsers (Chromium since 71,
+    // Firefox, Safari since 16), which is all the web client needs: it opens the hub on its own origin.
+    private static IApplicationBuilder UseBrowserPolicyHeaders(this IApplicationBuilder app) => app.Use(next => context =>
     {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
@@ -89,7 +109,7 @@ public static class WebSecurityExtensions
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers.ContentSecurityPolicy =
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
         return next(context);
     });
 

@@ -1,6 +1,7 @@
 using ClinicChat.Accounts;
 using ClinicChat.Support;
 using ClinicChat.Conversations;
+using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
@@ -81,7 +82,7 @@ public sealed class ChatHub(
         await typing.SetAsync(Context.ConnectionId, Caller.UserId, conversationId, isTyping: false);
     }
 
-    public async Task<MessageDto> SendMessage(Guid conversationId, string? clientMessageId, string? text) =>
+    public async Task<MessageDto> SendMessage(Guid conversationId, string? clientMessageId, [MultilineText] string? text) =>
         (await sender.SendAsync(Caller, conversationId, clientMessageId, text, Context.ConnectionId, Context.ConnectionAborted)).OrThrow().Message;
 
     /// <summary>Ephemeral; calls beyond <see cref="MaxTypingCallsPerSecond"/> per connection are dropped silently.</summary>

@@ -15,7 +15,8 @@ public static class RealtimeSetup
             options.MaximumReceiveMessageSize = maxMessageBytes;
             options.EnableDetailedErrors = false;
             options.AddFilter<HubErrorFilter>();
-        });
+            options.AddFilter<HubInputFilter>();
+        }).AddJsonProtocol(o => o.PayloadSerializerOptions.AllowDuplicateProperties = false);
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<LimitsOptions>>((hub, limits) =>
         {
             hub.KeepAliveInterval = TimeSpan.FromSeconds(limits.Value.HubKeepAliveSeconds);

@@ -1,4 +1,5 @@
 using ClinicChat.Conversations;
+using ClinicChat.Infrastructure;
 
 namespace ClinicChat.Support;
 
@@ -29,9 +30,9 @@ public sealed record SupportRoomDto(
 
 public sealed record AssignRoomRequest(Guid? AdminId);
 
-public sealed record CloseRoomRequest(string? Note);
+public sealed record CloseRoomRequest([MultilineText] string? Note);
 
-public sealed record SupportMessageRequest(string? ClientMessageId, string? Text);
+public sealed record SupportMessageRequest(string? ClientMessageId, [MultilineText] string? Text);
 
 public sealed record SupportStatsDto(
     DateTimeOffset From,

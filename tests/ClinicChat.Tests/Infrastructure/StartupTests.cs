@@ -93,6 +93,33 @@ public sealed class StartupTests
         AssertOneCleanLine(result, "Mars/Olympus_Mons");
     }
 
+    public static TheoryData<string, string, string> BadSettings => new()
+    {
+        // Validated when the hub is mapped, before the host runs.
+        { "Limits__SendsPerSecond", "100000", "SendsPerSecond" },
+        { "Limits__HubKeepAliveSeconds", "1", "HubKeepAliveSeconds" },
+        // Not a number: a binding error rather than a validation error.
+        { "Limits__SendsPerSecond", "lots", "Limits:SendsPerSecond" },
+        // Read by the builder itself, before anything is built.
+        { "Limits__MaxHubMessageBytes", "big", "Limits:MaxHubMessageBytes" },
+        { "Limits__MaxRequestBodyBytes", "1", "MaxRequestBodyBytes" },
+        { "Limits__MaxRequestBodyBytes", "huge", "Limits:MaxRequestBodyBytes" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public async Task AnOutOfRangeOrUnreadableSettingIsAOneLineConfigurationError(string key, string value, string named)
+    {
+        var result = await ServerProcess.RunAsync([], new()
+        {
+            ["CLINICCHAT_DATABASE"] = Unreachable(ClosedPort()),
+            [key] = value,
+        }, Ct);
+
+        AssertOneCleanLine(result, named);
+        Assert.Contains("clinicchat: invalid configuration", result.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ProductionWithoutAMidtransKeyRefusesTheSimulatorBeforeTouchingTheDatabase()
     {

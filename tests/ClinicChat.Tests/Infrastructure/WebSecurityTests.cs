@@ -29,6 +29,27 @@ public sealed class WebSecurityTests(ClinicChatApp app) : IClassFixture<ClinicCh
     }
 
     [Fact]
+    public async Task ConnectionsAreLimitedToTheServersOwnOrigin()
+    {
+        var response = await app.CreateAnonymousClient().GetAsync("/health/live", Ct);
+
+        var connectSrc = Header(response, "Content-Security-Policy")!.Split(';', StringSplitOptions.TrimEntries)
+            .Single(d => d.StartsWith("connect-src ", StringComparison.Ordinal));
+        Assert.Equal("connect-src 'self'", connectSrc);
+    }
+
+    [Fact]
+    public async Task PlainHttpGetsNoHsts()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        request.Headers.Host = "clinic.example";
+
+        var response = await app.CreateAnonymousClient().SendAsync(request, Ct);
+
+        Assert.Null(Header(response, "Strict-Transport-Security"));
+    }
+
+    [Fact]
     public async Task AllowedOriginGetsCorsHeaders()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
@@ -136,4 +157,52 @@ public sealed class WebSecurityTests(ClinicChatApp app) : IClassFixture<ClinicCh
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values)
             ? string.Join(",", values)
             : null;
+}
+
+/// <summary>Behind a TLS-terminating proxy with forwarded headers enabled, the request counts as https.</summary>
+public sealed class BehindTlsProxyApp : ClinicChatApp
+{
+    public BehindTlsProxyApp() => Settings["FORWARDEDHEADERS_ENABLED"] = "true";
+}
+
+public sealed class HstsTests(BehindTlsProxyApp app) : IClassFixture<BehindTlsProxyApp>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<HttpResponseMessage> GetAsync(string host, string? forwardedProto)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        request.Headers.Host = host;
+        if (forwardedProto is not null)
+        {
+            request.Headers.Add("X-Forwarded-Proto", forwardedProto);
+        }
+
+        return await app.CreateAnonymousClient().SendAsync(request, Ct);
+    }
+
+    [Fact]
+    public async Task HttpsRequestsGetHstsForAYearWithoutSubdomainsOrPreload()
+    {
+        var response = await GetAsync("clinic.example", "https");
+
+        Assert.True(response.Headers.TryGetValues("Strict-Transport-Security", out var values));
+        Assert.Equal("max-age=31536000", Assert.Single(values));
+    }
+
+    [Fact]
+    public async Task HttpRequestsThroughTheProxyGetNoHsts()
+    {
+        var response = await GetAsync("clinic.example", "http");
+
+        Assert.False(response.Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
+    public async Task LocalhostNeverGetsHsts()
+    {
+        var response = await GetAsync("localhost", "https");
+
+        Assert.False(response.Headers.Contains("Strict-Transport-Security"));
+    }
 }
