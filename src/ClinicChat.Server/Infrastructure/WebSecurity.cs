@@ -37,13 +37,13 @@ public sealed class LimitsOptions
     public int MaxHubConnections { get; set; } = 19_000;
 
     /// <summary>
-    /// How long a hub connection may be silent before the server pings it. Every idle connection is pinged this
-    /// often, so it sets most of the idle CPU cost (SignalR's default of 15 s cost a quarter more at 19,000 idle
-    /// connections). Clients must wait twice this long before giving up on the server: the web client waits 60 s,
-    /// hence at most 30 here.
+    /// How long a hub connection may be silent before the server pings it. The official SignalR clients give up on a
+    /// server they have not heard from for 30 s (their default server timeout), and SignalR's rule is a keep-alive of
+    /// at most half of that: above 15, unmodified clients drop idle connections that are perfectly healthy. Every
+    /// idle connection is pinged this often, so it also sets most of the idle CPU cost.
     /// </summary>
-    [Range(5, 30)]
-    public int HubKeepAliveSeconds { get; set; } = 30;
+    [Range(5, 15)]
+    public int HubKeepAliveSeconds { get; set; } = 15;
 
     /// <summary>
     /// How long the server waits to hear from a client (its pings included) before closing the connection, which is
