@@ -37,6 +37,21 @@ public sealed class LimitsOptions
     public int MaxHubConnections { get; set; } = 19_000;
 
     /// <summary>
+    /// Open hub connections of one account. The web client opens one per tab, so a person with a few tabs on a few
+    /// devices stays far below 20; without it one account (or one stolen token) could take every slot of the global cap.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxHubConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>
+    /// Open hub connections from one client address. A clinic's staff and waiting room behind one NAT, or patients
+    /// sharing a carrier's NAT address, are a few hundred at most; 2,000 leaves room for that and still keeps one
+    /// host with many accounts from filling the global cap (about a tenth of it).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxHubConnectionsPerAddress { get; set; } = 2_000;
+
+    /// <summary>
     /// How long a hub connection may be silent before the server pings it. The official SignalR clients give up on a
     /// server they have not heard from for 30 s (their default server timeout), and SignalR's rule is a keep-alive of
     /// at most half of that: above 15, unmodified clients drop idle connections that are perfectly healthy. Every
