@@ -18,8 +18,20 @@ public static class AccountEndpoints
                 var other => ToProblem(other),
             });
 
-        group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, AccountService accounts, CancellationToken ct) =>
-            ToTokens(await accounts.LoginAsync(request, ct)));
+        group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, HttpContext context, AccountService accounts, RecognisedDevices devices, CancellationToken ct) =>
+        {
+            var outcome = await accounts.LoginAsync(request, devices.RecognisedUser(context), ct);
+            if (outcome is AccountService.Success success)
+            {
+                devices.Remember(context, success.Principal.UserId());
+            }
+            else if (outcome is AccountService.Failure { RetryAfter: { } wait })
+            {
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return ToTokens(outcome);
+        });
 
         group.MapPost("/refresh", async Task<Results<SignInHttpResult, ProblemHttpResult>> (RefreshRequest request, AccountService accounts, CancellationToken ct) =>
             ToTokens(await accounts.RefreshAsync(request, ct)));

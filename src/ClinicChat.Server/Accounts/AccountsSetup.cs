@@ -98,6 +98,8 @@ public static class AccountsSetup
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<AccountService>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<RecognisedDevices>();
         builder.Services.AddSingleton<HubConnectAdmission>();
         builder.Services.AddSingleton<IDatabaseInitializer, AdminBootstrap>();
         builder.Services.AddSingleton<IDatabaseInitializer, DemoSeeder>();
