@@ -88,7 +88,7 @@ internal static class BenchmarkReport
             md.AppendLine("| idle connections held | load-tool processes | connect s | server RSS before / held / end | per connection | server CPU while holding | past the cap |");
             md.AppendLine("| ---: | ---: | ---: | --- | ---: | --- | --- |");
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {idle.Established:N0} of {idle.Requested:N0} ({idle.RefusedAtCap} refused, {idle.Failed} failed) | {idle.Processes} | {idle.ConnectSeconds} " +
+                $"| {idle.Established:N0} of {idle.Requested:N0} ({idle.RefusedAtCap} refused, {idle.Failed} failed{(idle.DroppedBySilence > 0 ? $", {idle.DroppedBySilence} dropped by the client's 30 s server timeout" : "")}) | {idle.Processes} | {idle.ConnectSeconds} " +
                 $"| {Mb(idle.ServerRssBeforeBytes)} / {Mb(idle.ServerRssConnectedBytes)} / {Mb(idle.ServerRssEndBytes)} | {idle.BytesPerConnection / 1024:0.0} KB{(idle.MarginalBytesPerConnection is { } marginal ? $" ({marginal / 1024:0.0} KB marginal)" : "")} " +
                 $"| {idle.ServerCpuSecondsDuringHold} s in {idle.HoldSeconds} s ({100 * idle.ServerCpuSecondsDuringHold / Math.Max(1, idle.HoldSeconds):0}% of a core) " +
                 $"| {idle.ProbeRefused}/{idle.ProbeAttempted} refused with 503, {idle.ProbeAccepted} accepted; server {(idle.ServerAliveAfter ? "alive" : "NOT answering")} |");

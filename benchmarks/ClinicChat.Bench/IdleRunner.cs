@@ -44,6 +44,12 @@ public sealed record IdleResult
 
     public double HoldSeconds { get; init; }
 
+    /// <summary>
+    /// Connections the tool dropped itself because the server had been silent for the official clients' default
+    /// server timeout (30 s): each is one that an unmodified client would have lost. Must be 0.
+    /// </summary>
+    public int DroppedBySilence { get; init; }
+
     /// <summary>Server CPU while merely holding the connections (pings, session sweeps).</summary>
     public double ServerCpuSecondsDuringHold { get; init; }
 
@@ -62,10 +68,18 @@ public sealed record IdleResult
 /// <summary>
 /// Idle connections: a process may hold at most 20,000 open files here, so the connections are spread over worker
 /// processes (this executable again, verb idle-worker) that connect, report, hold until told to close, and exit.
-/// All share one login: connection cost, not sign-up cost, is what is measured.
+/// All share one login: connection cost, not sign-up cost, is what is measured (the bench script lifts the per-user
+/// and per-address connection limits accordingly). Each worker behaves like an official SignalR client at its
+/// defaults: it pings every 15 s and drops a connection that has heard nothing from the server for 30 s, so the
+/// memory and CPU figures are those of connections default clients would keep.
 /// </summary>
 public static class IdleRunner
 {
+    /// <summary>The official SignalR clients' defaults (KeepAliveInterval, ServerTimeout).</summary>
+    public static readonly TimeSpan ClientKeepAlive = TimeSpan.FromSeconds(15);
+
+    public static readonly TimeSpan ClientServerTimeout = TimeSpan.FromSeconds(30);
+
     public static async Task<IdleResult> RunAsync(Uri baseUrl, string adminEmail, string adminPassword, int connections, int processes, TimeSpan hold,
         int probe, int serverPid, int postgresPid, TextWriter log, CancellationToken cancellationToken)
     {
@@ -115,6 +129,12 @@ public static class IdleRunner
 
             var (accepted, refused) = await ProbeAsync(baseUrl, token, probe, cancellationToken);
             log.WriteLine($"idle: probe past the held connections: {refused}/{probe} refused with 503, {accepted} accepted");
+            var dropped = (await Task.WhenAll(workers.Select(w => w.StopAsync()))).Sum();
+            if (dropped > 0)
+            {
+                log.WriteLine($"idle: {dropped} connections were dropped as a default client would: nothing heard from the server for {ClientServerTimeout.TotalSeconds:0} s");
+            }
+
             var alive = await IsAliveAsync(baseUrl, cancellationToken);
             return new IdleResult
             {
@@ -134,6 +154,7 @@ public static class IdleRunner
                     ? Math.Round((double)(connected.ServerRssBytes - half.ServerRssBytes) / (established - first.Ok))
                     : null,
                 HoldSeconds = hold.TotalSeconds,
+                DroppedBySilence = dropped,
                 ServerCpuSecondsDuringHold = Math.Round(end.ServerCpuSeconds - connected.ServerCpuSeconds, 2),
                 DatabaseCpuSecondsDuringHold = Math.Round(end.DatabaseCpuSeconds - connected.DatabaseCpuSeconds, 2),
                 ProbeAttempted = probe,
@@ -176,16 +197,17 @@ public static class IdleRunner
         });
 
         var open = held.OfType<LeanHubConnection>().ToArray();
-        await using (new Pinger(() => open, TimeSpan.FromSeconds(10)))
+        await using (new Pinger(() => open, ClientKeepAlive, ClientServerTimeout))
         {
             Console.WriteLine($"connected {open.Length} {refused} {failed}");
             var command = Console.In.ReadLineAsync();
             await Task.WhenAny(command, Task.Delay(TimeSpan.FromMinutes(15)));
         }
 
-        var closedByServer = open.Count(c => !c.IsOpen);
+        var timedOut = open.Count(c => c.TimedOut);
+        var closedByServer = open.Count(c => !c.IsOpen && !c.TimedOut);
         await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.DisposeAsync());
-        Console.WriteLine($"closed {closedByServer}");
+        Console.WriteLine($"closed {closedByServer} {timedOut}");
         return 0;
     }
 
@@ -239,6 +261,7 @@ public static class IdleRunner
     {
         private readonly Process _process;
         private readonly TextWriter _log;
+        private bool _stopped;
 
         private Worker(Process process, TextWriter log)
         {
@@ -277,8 +300,16 @@ public static class IdleRunner
             return (int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture));
         }
 
-        public async Task StopAsync()
+        /// <summary>Closes the worker's connections; returns how many it had dropped for silence. Safe to call twice.</summary>
+        public async Task<int> StopAsync()
         {
+            if (_stopped)
+            {
+                return 0;
+            }
+
+            _stopped = true;
+            var timedOut = 0;
             try
             {
                 if (!_process.HasExited)
@@ -288,10 +319,14 @@ public static class IdleRunner
                 }
 
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                var closed = await _process.StandardOutput.ReadLineAsync(timeout.Token);
-                if (closed is { } line && line.StartsWith("closed ", StringComparison.Ordinal) && line != "closed 0")
+                var closed = (await _process.StandardOutput.ReadLineAsync(timeout.Token))?.Split(' ');
+                if (closed is ["closed", var byServer, var bySilence])
                 {
-                    _log.WriteLine($"idle: {line[7..]} connections of worker {_process.Id} had been closed by the server during the hold");
+                    timedOut = int.Parse(bySilence, CultureInfo.InvariantCulture);
+                    if (byServer != "0")
+                    {
+                        _log.WriteLine($"idle: {byServer} connections of worker {_process.Id} had been closed by the server during the hold");
+                    }
                 }
 
                 await _process.WaitForExitAsync(timeout.Token);
@@ -307,6 +342,8 @@ public static class IdleRunner
             {
                 _process.Dispose();
             }
+
+            return timedOut;
         }
     }
 }

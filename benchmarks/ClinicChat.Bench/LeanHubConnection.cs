@@ -47,6 +47,7 @@ internal sealed class LeanHubConnection : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _receiveLoop = Task.CompletedTask;
     private long _nextControlId;
+    private long _lastHeardTicks = Environment.TickCount64;
 
     private LeanHubConnection(ClientWebSocket socket, IHubFrameHandler handler)
     {
@@ -61,6 +62,27 @@ internal sealed class LeanHubConnection : IAsyncDisposable
     public string? CloseReason { get; private set; }
 
     public bool IsOpen => _socket.State == WebSocketState.Open;
+
+    /// <summary>True once this client gave up on a silent server (see <see cref="AbortIfSilent"/>).</summary>
+    public bool TimedOut { get; private set; }
+
+    /// <summary>
+    /// What the official SignalR clients do with their server timeout (30 s by default): a connection that has heard
+    /// nothing, pings included, for that long is considered dead and closed. Without it the tool would hold
+    /// connections that every real client would already have dropped.
+    /// </summary>
+    public bool AbortIfSilent(TimeSpan serverTimeout)
+    {
+        if (!IsOpen || Environment.TickCount64 - Volatile.Read(ref _lastHeardTicks) <= (long)serverTimeout.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        TimedOut = true;
+        CloseReason ??= $"nothing heard from the server for {serverTimeout.TotalSeconds:0} s";
+        _socket.Abort();
+        return true;
+    }
 
     /// <summary>Connects to ws://host/hubs/chat with the bearer header (as the official non-browser clients do) and completes the handshake.</summary>
     public static async Task<LeanHubConnection> ConnectAsync(Uri hubUrl, string accessToken, HttpMessageInvoker invoker, IHubFrameHandler handler, int tag, CancellationToken cancellationToken)
@@ -257,6 +279,7 @@ internal sealed class LeanHubConnection : IAsyncDisposable
                 }
 
                 var received = await _socket.ReceiveAsync(buffer.AsMemory(filled), _stop.Token);
+                Volatile.Write(ref _lastHeardTicks, Environment.TickCount64);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -382,16 +405,22 @@ internal sealed class LeanHubConnection : IAsyncDisposable
     }
 }
 
-/// <summary>One loop per process sends SignalR pings to every connection, so the server's client timeout never fires.</summary>
+/// <summary>
+/// One loop per process sends SignalR pings to every connection, so the server's client timeout never fires. Given a
+/// server timeout it also plays the client's side of the contract: a connection silent for longer is aborted, as the
+/// official clients do.
+/// </summary>
 internal sealed class Pinger : IAsyncDisposable
 {
     private readonly Func<IReadOnlyList<LeanHubConnection>> _connections;
+    private readonly TimeSpan? _serverTimeout;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public Pinger(Func<IReadOnlyList<LeanHubConnection>> connections, TimeSpan interval)
+    public Pinger(Func<IReadOnlyList<LeanHubConnection>> connections, TimeSpan interval, TimeSpan? serverTimeout = null)
     {
         _connections = connections;
+        _serverTimeout = serverTimeout;
         _loop = Task.Run(() => LoopAsync(interval));
     }
 
@@ -411,11 +440,31 @@ internal sealed class Pinger : IAsyncDisposable
 
     private async Task LoopAsync(TimeSpan interval)
     {
-        using var timer = new PeriodicTimer(interval);
+        // Silence is checked more often than pings go out, so a dead connection is noticed close to the timeout.
+        var tick = _serverTimeout is null ? interval : TimeSpan.FromTicks(Math.Min(interval.Ticks, TimeSpan.FromSeconds(5).Ticks));
+        using var timer = new PeriodicTimer(tick);
+        var sincePing = TimeSpan.Zero;
         while (await timer.WaitForNextTickAsync(_stop.Token))
         {
+            sincePing += tick;
+            var ping = sincePing >= interval;
+            if (ping)
+            {
+                sincePing = TimeSpan.Zero;
+            }
+
             foreach (var connection in _connections())
             {
+                if (_serverTimeout is { } timeout && connection.AbortIfSilent(timeout))
+                {
+                    continue;
+                }
+
+                if (!ping)
+                {
+                    continue;
+                }
+
                 try
                 {
                     await connection.PingAsync(_stop.Token);

@@ -51,7 +51,7 @@ try
             var result = await IdleRunner.RunAsync(options.Url("url"),
                 options.Get("admin-email", Environment.GetEnvironmentVariable("CLINICCHAT_ADMIN_EMAIL") ?? "bench-admin@bench.test"),
                 options.Get("admin-password", Environment.GetEnvironmentVariable("CLINICCHAT_ADMIN_PASSWORD") ?? "bench-admin-password"),
-                options.Int("connections", 19_000), options.Int("processes", 2), TimeSpan.FromSeconds(options.Int("hold", 20)),
+                options.Int("connections", 19_000), options.Int("processes", 2), TimeSpan.FromSeconds(options.Int("hold", 40)),
                 options.Int("probe", 20), options.Int("server-pid", 0), options.Int("pg-pid", 0), Console.Out, stop.Token);
             var line = JsonSerializer.Serialize(result, Json.Options);
             Console.WriteLine($"idle: {result.Established} held, {result.BytesPerConnection / 1024:0.0} KB per connection" +
@@ -77,7 +77,7 @@ try
             Console.Error.WriteLine("""
                 usage: ClinicChat.Bench load --url http://127.0.0.1:5080 [--conversations 500] [--rates 500,2000] [--step-up 4000,6000]
                                               [--duration 20] [--warmup 5] [--server-pid N] [--pg-pid N] [--out results.jsonl]
-                       ClinicChat.Bench idle --url ... [--connections 19000] [--processes 2] [--hold 20] [--probe 20] [--server-pid N]
+                       ClinicChat.Bench idle --url ... [--connections 19000] [--processes 2] [--hold 40] [--probe 20] [--server-pid N]
                        ClinicChat.Bench report --input results.jsonl --output docs/benchmarks.md [--baseline baseline.jsonl]
                 Normally run through ./bench, which starts the database and the server first.
                 """);

@@ -55,7 +55,7 @@ api.MapGroup("").RequireAuthorization().MapMessages();
 api.MapGroup("/admin/patients").RequireAuthorization(Roles.Admin).MapCareAdmin();
 api.MapGroup("/care").RequireAuthorization().MapCare();
 api.MapGroup("/consultations").RequireAuthorization().MapConsultations();
-api.MapGroup("/payments").AllowAnonymous().MapPaymentWebhooks();
+api.MapGroup("/payments").AllowAnonymous().RequireRateLimiting(PaymentEndpoints.WebhookRateLimit).MapPaymentWebhooks();
 api.MapGroup("/support").RequireAuthorization().MapSupport();
 
 app.MapWebClient();

@@ -21,13 +21,25 @@ public static class AccountEndpoints
             .WithSummary("Register a patient account")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, AccountService accounts, CancellationToken ct) =>
-            ToTokens(await accounts.LoginAsync(request, ct)))
+        group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, HttpContext context, AccountService accounts, RecognisedDevices devices, CancellationToken ct) =>
+        {
+            var outcome = await accounts.LoginAsync(request, devices.RecognisedUser(context), ct);
+            if (outcome is AccountService.Success success)
+            {
+                devices.Remember(context, success.Principal.UserId());
+            }
+            else if (outcome is AccountService.Failure { RetryAfter: { } wait })
+            {
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return ToTokens(outcome);
+        })
             .WithSummary("Sign in with email and password")
             .Produces<AccessTokenResponse>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status423Locked);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         group.MapPost("/refresh", async Task<Results<SignInHttpResult, ProblemHttpResult>> (RefreshRequest request, AccountService accounts, CancellationToken ct) =>
             ToTokens(await accounts.RefreshAsync(request, ct)))

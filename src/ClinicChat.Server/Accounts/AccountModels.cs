@@ -22,6 +22,4 @@ internal sealed record UserRow(
     string Role,
     string PasswordHash,
     DateTimeOffset? DisabledAt,
-    int FailedLogins,
-    DateTimeOffset? LockedUntil,
     DateTimeOffset CreatedAt);

@@ -16,13 +16,11 @@ public sealed partial class AccountService(
     SessionRevocations revocations,
     AuditLog audit,
     IEnumerable<IUserDisabledObserver> disabledObservers,
+    LoginThrottle throttle,
     IOptionsMonitor<BearerTokenOptions> bearerOptions,
     IOptions<PasswordHasherOptions> hasherOptions,
     ILogger<AccountService> logger)
 {
-    public const int MaxFailedLogins = 5;
-    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
-
     // Identity's defaults (PBKDF2-SHA512, 100,000 iterations) unless PasswordHasherOptions says otherwise; only
     // the tests lower the count, to keep hundreds of sign-ups cheap. Stored hashes carry their own count.
     private readonly PasswordHasher<UserRow> _hasher = new(hasherOptions);
@@ -36,7 +34,7 @@ public sealed partial class AccountService(
 
     public sealed record Created(UserDto User) : Outcome;
 
-    public sealed record Failure(int StatusCode, string Title, string Detail, IDictionary<string, string[]>? Errors = null) : Outcome;
+    public sealed record Failure(int StatusCode, string Title, string Detail, IDictionary<string, string[]>? Errors = null, TimeSpan? RetryAfter = null) : Outcome;
 
     public Task<Outcome> RegisterPatientAsync(RegisterRequest request, CancellationToken cancellationToken) =>
         CreateUserAsync(request.Email, request.Password, request.DisplayName, Roles.Patient, actorId: null, cancellationToken);
@@ -67,7 +65,7 @@ public sealed partial class AccountService(
             return Invalid(errors);
         }
 
-        var user = new UserRow(Guid.CreateVersion7(), email!.Trim(), displayName!.Trim(), role, "", null, 0, null, time.GetUtcNow());
+        var user = new UserRow(Guid.CreateVersion7(), email!.Trim(), displayName!.Trim(), role, "", null, time.GetUtcNow());
         user = user with { PasswordHash = _hasher.HashPassword(user, password!) };
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -90,7 +88,8 @@ public sealed partial class AccountService(
         return new Created(UserDto.From(user));
     }
 
-    public async Task<Outcome> LoginAsync(LoginRequest request, CancellationToken cancellationToken)
+    /// <param name="recognisedUser">The account this client has signed in to before (its recognised-device cookie), if any.</param>
+    public async Task<Outcome> LoginAsync(LoginRequest request, Guid? recognisedUser, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
         {
@@ -108,26 +107,33 @@ public sealed partial class AccountService(
             return Invalid(errors);
         }
 
-        var now = time.GetUtcNow();
+        // Every answer below is the same for an email with an account and one without (status, body, and the work
+        // done: one lookup, then one hash unless refused), so login tells no one which emails are registered.
+        var email = AccountRules.NormalizeEmail(request.Email);
+        var wait = throttle.RetryAfter(email);
         var user = await users.FindByEmailAsync(request.Email, cancellationToken);
+        if (wait is { } delay && (user is null || user.Id != recognisedUser))
+        {
+            if (user is not null)
+            {
+                LogThrottled(user.Id);
+            }
+
+            return Throttled(delay);
+        }
+
         if (user is null)
         {
             _unknownUserHash ??= _hasher.HashPassword(null!, Guid.NewGuid().ToString());
             _hasher.VerifyHashedPassword(null!, _unknownUserHash, request.Password);
+            throttle.RecordFailure(email);
             return BadCredentials();
-        }
-
-        if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
-        {
-            LogLockedOut(user.Id);
-            return new Failure(StatusCodes.Status423Locked, "Account locked",
-                $"Too many failed logins. Try again after {lockedUntil:yyyy-MM-dd'T'HH:mm:ss'Z'}.");
         }
 
         var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password);
         if (verdict == PasswordVerificationResult.Failed)
         {
-            await users.RecordFailedLoginAsync(user.Id, MaxFailedLogins, now + LockoutDuration, cancellationToken);
+            throttle.RecordFailure(email);
             LogFailedLogin(user.Id);
             return BadCredentials();
         }
@@ -137,7 +143,7 @@ public sealed partial class AccountService(
             return new Failure(StatusCodes.Status403Forbidden, "Account disabled", "This account has been disabled.");
         }
 
-        await users.ResetFailedLoginsAsync(user.Id, cancellationToken);
+        throttle.RecordSuccess(email);
         var (sessionId, refreshTokenId) = await sessions.CreateAsync(user.Id, cancellationToken);
         LogLoggedIn(user.Id, sessionId);
         return new Success(CreatePrincipal(user.Id, user.Role, sessionId, refreshTokenId));
@@ -236,6 +242,11 @@ public sealed partial class AccountService(
     private static Failure BadCredentials() =>
         new(StatusCodes.Status401Unauthorized, "Login failed", "Email or password is incorrect.");
 
+    private static Failure Throttled(TimeSpan delay) =>
+        new(StatusCodes.Status429TooManyRequests, "Too many failed logins",
+            "Too many failed logins for this email; wait before trying again, or sign in from a device that has signed in to this account before.",
+            RetryAfter: delay);
+
     private static Failure InvalidRefresh() =>
         new(StatusCodes.Status401Unauthorized, "Invalid refresh token", "The refresh token is invalid, expired or already used.");
 
@@ -245,8 +256,8 @@ public sealed partial class AccountService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Failed login for user {UserId}")]
     private partial void LogFailedLogin(Guid userId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused for locked user {UserId}")]
-    private partial void LogLockedOut(Guid userId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused for user {UserId}: too many recent failures from unrecognised clients")]
+    private partial void LogThrottled(Guid userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Follow-up {Observer} failed after user {UserId} was disabled")]
     private partial void LogDisabledObserverFailed(Exception exception, string observer, Guid userId);

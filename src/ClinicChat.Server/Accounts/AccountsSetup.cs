@@ -70,13 +70,18 @@ public static class AccountsSetup
                     context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1) });
             });
+            // Every limiter here (login, webhook) is a fixed window that knows when it reopens; clients are told so.
             options.OnRejected = async (context, ct) =>
             {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+                    : 60;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
                 await problems.WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context.HttpContext,
-                    ProblemDetails = { Title = "Too many requests", Detail = "Too many attempts; wait a minute and try again.", Status = StatusCodes.Status429TooManyRequests },
+                    ProblemDetails = { Title = "Too many requests", Detail = $"Too many attempts; try again in {seconds} seconds.", Status = StatusCodes.Status429TooManyRequests },
                 });
             };
         });
@@ -93,6 +98,8 @@ public static class AccountsSetup
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<AccountService>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<RecognisedDevices>();
         builder.Services.AddSingleton<HubConnectAdmission>();
         builder.Services.AddSingleton<IDatabaseInitializer, AdminBootstrap>();
         builder.Services.AddSingleton<IDatabaseInitializer, DemoSeeder>();

@@ -6,7 +6,7 @@ namespace ClinicChat.Accounts;
 public sealed class UserStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "id, email, display_name, role, password_hash, disabled_at, failed_logins, locked_until, created_at";
+        "id, email, display_name, role, password_hash, disabled_at, created_at";
 
     internal async Task<UserRow?> FindByEmailAsync(string email, CancellationToken cancellationToken)
     {
@@ -42,27 +42,6 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             user.CreatedAt,
         }, transaction, cancellationToken: cancellationToken));
         return inserted == 1;
-    }
-
-    public async Task RecordFailedLoginAsync(Guid id, int maxFailures, DateTimeOffset lockUntil, CancellationToken cancellationToken)
-    {
-        // One statement so that concurrent failures cannot slip past the limit.
-        const string sql = """
-            update users set
-                locked_until = case when failed_logins + 1 >= @MaxFailures then @LockUntil else locked_until end,
-                failed_logins = case when failed_logins + 1 >= @MaxFailures then 0 else failed_logins + 1 end
-            where id = @Id
-            """;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(sql, new { Id = id, MaxFailures = maxFailures, LockUntil = lockUntil }, cancellationToken: cancellationToken));
-    }
-
-    public async Task ResetFailedLoginsAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "update users set failed_logins = 0, locked_until = null where id = @Id and (failed_logins <> 0 or locked_until is not null)",
-            new { Id = id }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<AdminUserDto>> ListAsync(string? role, CancellationToken cancellationToken)

@@ -37,13 +37,28 @@ public sealed class LimitsOptions
     public int MaxHubConnections { get; set; } = 19_000;
 
     /// <summary>
-    /// How long a hub connection may be silent before the server pings it. Every idle connection is pinged this
-    /// often, so it sets most of the idle CPU cost (SignalR's default of 15 s cost a quarter more at 19,000 idle
-    /// connections). Clients must wait twice this long before giving up on the server: the web client waits 60 s,
-    /// hence at most 30 here.
+    /// Open hub connections of one account. The web client opens one per tab, so a person with a few tabs on a few
+    /// devices stays far below 20; without it one account (or one stolen token) could take every slot of the global cap.
     /// </summary>
-    [Range(5, 30)]
-    public int HubKeepAliveSeconds { get; set; } = 30;
+    [Range(1, 1_000_000)]
+    public int MaxHubConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>
+    /// Open hub connections from one client address. A clinic's staff and waiting room behind one NAT, or patients
+    /// sharing a carrier's NAT address, are a few hundred at most; 2,000 leaves room for that and still keeps one
+    /// host with many accounts from filling the global cap (about a tenth of it).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxHubConnectionsPerAddress { get; set; } = 2_000;
+
+    /// <summary>
+    /// How long a hub connection may be silent before the server pings it. The official SignalR clients give up on a
+    /// server they have not heard from for 30 s (their default server timeout), and SignalR's rule is a keep-alive of
+    /// at most half of that: above 15, unmodified clients drop idle connections that are perfectly healthy. Every
+    /// idle connection is pinged this often, so it also sets most of the idle CPU cost.
+    /// </summary>
+    [Range(5, 15)]
+    public int HubKeepAliveSeconds { get; set; } = 15;
 
     /// <summary>
     /// How long the server waits to hear from a client (its pings included) before closing the connection, which is

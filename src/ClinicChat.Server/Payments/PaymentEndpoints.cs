@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Threading.RateLimiting;
 using ClinicChat.Consultations;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,8 +28,21 @@ public static class PaymentEndpoints
                 ? services.GetRequiredService<MidtransGateway>()
                 : services.GetRequiredService<SimulatedGateway>());
         builder.Services.AddSingleton<PaymentNotifications>();
+        builder.Services.AddOptions<PaymentsOptions>().BindConfiguration(PaymentsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<PaymentNotificationRetention>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PaymentNotificationRetention>());
+        builder.Services.AddRateLimiter(options => options.AddPolicy(WebhookRateLimit, context =>
+        {
+            var payments = context.RequestServices.GetRequiredService<IOptions<PaymentsOptions>>().Value;
+            return RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = payments.WebhookRequestsPerMinute, Window = TimeSpan.FromMinutes(1) });
+        }));
         return builder;
     }
+
+    /// <summary>The webhook's per-client-address limit (Payments:WebhookRequestsPerMinute).</summary>
+    public const string WebhookRateLimit = "payment-webhook";
 
     /// <summary>The gateway webhook, anonymous by nature: authenticity comes from the signature and the status re-check.</summary>
     public static RouteGroupBuilder MapPaymentWebhooks(this RouteGroupBuilder group)

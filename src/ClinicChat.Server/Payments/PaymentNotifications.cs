@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using ClinicChat.Consultations;
 using Dapper;
@@ -13,10 +14,10 @@ public enum NotificationOutcome
     /// <summary>Authentic but not ours or not actionable (unknown order, amount mismatch, pending): 200 so the gateway stops retrying.</summary>
     Ignored,
 
-    /// <summary>Not JSON or missing fields: 400.</summary>
+    /// <summary>Not JSON or missing fields: 400. Not stored: counted and logged only.</summary>
     Malformed,
 
-    /// <summary>Bad signature: 401. Nothing changes; the gateway never sends these, so its retries do not matter.</summary>
+    /// <summary>Bad signature: 401. Nothing changes and nothing is stored (counted and logged only); the gateway never sends these, so its retries do not matter.</summary>
     Forged,
 
     /// <summary>The status re-check could not reach the gateway: 503, so Midtrans retries later.</summary>
@@ -25,9 +26,10 @@ public enum NotificationOutcome
 
 /// <summary>
 /// The one code path for gateway notifications, used by the Midtrans webhook and by the simulator's
-/// checkout page. Order of work: store the raw body, verify the signature, re-check the order with the
-/// gateway's status API, then apply the status API's answer (never the notification's own claim) through a
-/// forward-only state machine under the consultation's row lock.
+/// checkout page. Order of work: verify the signature, store the raw body (signed bodies only: anyone on the
+/// internet can post here, and storing what they send would let them fill the disk; rejected bodies are a counter
+/// and a log line), re-check the order with the gateway's status API, then apply the status API's answer (never
+/// the notification's own claim) through a forward-only state machine under the consultation's row lock.
 /// </summary>
 public sealed partial class PaymentNotifications(
     NpgsqlDataSource dataSource,
@@ -35,9 +37,17 @@ public sealed partial class PaymentNotifications(
     ConsultationLifecycle lifecycle,
     ConsultationEvents events,
     TimeProvider time,
+    IMeterFactory meters,
     ILogger<PaymentNotifications> logger)
 {
     public const int MaxBodyChars = 16 * 1024;
+
+    public const string MeterName = "ClinicChat.Payments";
+
+    public const string RejectedCounterName = "clinicchat.payment_notifications.rejected";
+
+    private readonly Counter<long> _rejected = meters.Create(MeterName).CreateCounter<long>(
+        RejectedCounterName, unit: "{notification}", description: "Webhook bodies refused before storage, by reason (malformed, bad_signature).");
 
     public async Task<NotificationOutcome> HandleAsync(string rawBody, CancellationToken cancellationToken)
     {
@@ -52,8 +62,15 @@ public sealed partial class PaymentNotifications(
 
         // Midtrans order ids are at most 50 of [A-Za-z0-9-_.~]; anything else is not an order of ours and must not reach the logs verbatim.
         var orderId = notification?.OrderId is { } id && OrderIdPattern().IsMatch(id) ? id : null;
-        var auditId = await StoreRawAsync(rawBody, orderId, cancellationToken);
-        var (outcome, detail, notices) = await ProcessAsync(notification, orderId, cancellationToken);
+        if (Reject(notification, orderId) is { } rejected)
+        {
+            _rejected.Add(1, new KeyValuePair<string, object?>("reason", rejected.Detail));
+            LogNotProcessed(rejected.Outcome, rejected.Detail, orderId ?? "(none)");
+            return rejected.Outcome;
+        }
+
+        var auditId = await StoreRawAsync(rawBody, orderId!, cancellationToken);
+        var (outcome, detail, notices) = await ProcessAsync(notification!, orderId!, cancellationToken);
         await RecordOutcomeAsync(auditId, detail, cancellationToken);
         if (outcome is not NotificationOutcome.Processed)
         {
@@ -65,18 +82,19 @@ public sealed partial class PaymentNotifications(
         return outcome;
     }
 
-    private async Task<(NotificationOutcome, string, List<ConsultationNotice>)> ProcessAsync(MidtransNotification? notification, string? orderId, CancellationToken cancellationToken)
+    /// <summary>What is refused before anything is stored: bodies that are not a notification, or not signed with our key.</summary>
+    private (NotificationOutcome Outcome, string Detail)? Reject(MidtransNotification? notification, string? orderId)
     {
         if (notification is null || orderId is null || notification.StatusCode is null || notification.GrossAmount is null || notification.SignatureKey is null)
         {
-            return (NotificationOutcome.Malformed, "malformed", []);
+            return (NotificationOutcome.Malformed, "malformed");
         }
 
-        if (!gateway.HasValidSignature(notification))
-        {
-            return (NotificationOutcome.Forged, "bad_signature", []);
-        }
+        return gateway.HasValidSignature(notification) ? null : (NotificationOutcome.Forged, "bad_signature");
+    }
 
+    private async Task<(NotificationOutcome, string, List<ConsultationNotice>)> ProcessAsync(MidtransNotification notification, string orderId, CancellationToken cancellationToken)
+    {
         var payment = await FindPaymentAsync(orderId, cancellationToken);
         if (payment is null)
         {
@@ -181,7 +199,7 @@ public sealed partial class PaymentNotifications(
         return (NotificationOutcome.Processed, detail, notices);
     }
 
-    private async Task<long> StoreRawAsync(string body, string? orderId, CancellationToken cancellationToken)
+    private async Task<long> StoreRawAsync(string body, string orderId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(

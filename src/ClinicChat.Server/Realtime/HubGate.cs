@@ -1,3 +1,4 @@
+using System.Net;
 using ClinicChat.Accounts;
 using ClinicChat.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -6,16 +7,24 @@ namespace ClinicChat.Realtime;
 
 /// <summary>
 /// In front of the hub: a browser's Origin must be allowed (the same origin or Cors:AllowedOrigins), because
-/// WebSockets are not covered by CORS; and beyond Limits:MaxHubConnections new connections get 503 instead of
-/// the process running out of file descriptors or memory. The connect request is then admitted (authenticated,
-/// session checked, authorized) by <see cref="HubConnectAdmission"/>; this method's frame is the only one of the
-/// application's that stays on an open connection's stack.
+/// WebSockets are not covered by CORS; beyond Limits:MaxHubConnections new connections get 503 instead of the
+/// process running out of file descriptors or memory; and no one account (Limits:MaxHubConnectionsPerUser) or
+/// client address (Limits:MaxHubConnectionsPerAddress) may hold more than its share, so that one of them cannot
+/// take every slot (429). The connect request is then admitted (authenticated, session checked, authorized) by
+/// <see cref="HubConnectAdmission"/>; this method's frame is the only one of the application's that stays on an
+/// open connection's stack.
 /// </summary>
 public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions> limits, HubConnectAdmission admission)
 {
+    private static readonly IPAddress UnknownAddress = IPAddress.None;
+
+    private readonly ConnectionCounter<IPAddress> _perAddress = new();
+    private readonly ConnectionCounter<Guid> _perUser = new();
     private int _active;
 
     public int ActiveConnections => Volatile.Read(ref _active);
+
+    public int ConnectionsOf(Guid userId) => _perUser.CountFor(userId);
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -26,37 +35,80 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
             return;
         }
 
-        var max = limits.Value.MaxHubConnections;
+        var settings = limits.Value;
+        // Keyed on the connection's peer address; a reverse proxy in front must pass the client's address through.
+        var address = context.Connection.RemoteIpAddress ?? UnknownAddress;
         if (request.Path.StartsWithSegments($"{AccountsSetup.HubPath}/negotiate"))
         {
-            if (ActiveConnections >= max)
+            if (ActiveConnections >= settings.MaxHubConnections)
             {
                 await RefuseFullAsync(context);
-                return;
+            }
+            else if (_perAddress.CountFor(address) >= settings.MaxHubConnectionsPerAddress)
+            {
+                await RefuseShareAsync(context, nameof(LimitsOptions.MaxHubConnectionsPerAddress), "this address", settings.MaxHubConnectionsPerAddress);
+            }
+            else
+            {
+                await next(context);
             }
 
-            await next(context);
             return;
         }
 
         // The connection request lives as long as the WebSocket (or SSE stream), so counting in-flight requests
         // counts connections; the increment-then-check makes the cap exact under concurrent connects.
-        if (Interlocked.Increment(ref _active) > max)
+        if (Interlocked.Increment(ref _active) > settings.MaxHubConnections)
         {
             Interlocked.Decrement(ref _active);
             await RefuseFullAsync(context);
             return;
         }
 
+        Guid? user = null;
+        var addressCounted = false;
         try
         {
-            if (!AccountsSetup.IsHubConnect(context) || await admission.AdmitAsync(context))
+            if (!_perAddress.TryAcquire(address, settings.MaxHubConnectionsPerAddress))
             {
-                await next(context);
+                await RefuseShareAsync(context, nameof(LimitsOptions.MaxHubConnectionsPerAddress), "this address", settings.MaxHubConnectionsPerAddress);
+                return;
             }
+
+            addressCounted = true;
+            if (!AccountsSetup.IsHubConnect(context) || !await admission.AdmitAsync(context))
+            {
+                if (!AccountsSetup.IsHubConnect(context))
+                {
+                    await next(context);
+                }
+
+                return;
+            }
+
+            // Admitted: the principal is the account's.
+            var userId = context.User.UserId();
+            if (!_perUser.TryAcquire(userId, settings.MaxHubConnectionsPerUser))
+            {
+                await RefuseShareAsync(context, nameof(LimitsOptions.MaxHubConnectionsPerUser), "this account", settings.MaxHubConnectionsPerUser);
+                return;
+            }
+
+            user = userId;
+            await next(context);
         }
         finally
         {
+            if (user is { } counted)
+            {
+                _perUser.Release(counted);
+            }
+
+            if (addressCounted)
+            {
+                _perAddress.Release(address);
+            }
+
             Interlocked.Decrement(ref _active);
         }
     }
@@ -69,17 +121,31 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
     {
         context.Response.Headers.RetryAfter = "5";
         return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Too many connections",
-            "The chat hub is at its connection limit; try again shortly.");
+            "The chat hub is at its connection limit; try again shortly.", nameof(LimitsOptions.MaxHubConnections));
     }
 
-    private static async Task RefuseAsync(HttpContext context, int status, string title, string detail)
+    /// <summary>429, not 503: the server has room, but this client already holds its share; it must close one first.</summary>
+    private static Task RefuseShareAsync(HttpContext context, string limit, string whose, int max)
+    {
+        context.Response.Headers.RetryAfter = "30";
+        return RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many connections",
+            $"{char.ToUpperInvariant(whose[0])}{whose[1..]} already has {max} open chat connections (Limits:{limit}); close one (another tab or device) and try again.", limit);
+    }
+
+    private static async Task RefuseAsync(HttpContext context, int status, string title, string detail, string? limit = null)
     {
         context.Response.StatusCode = status;
         var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
+        };
+        if (limit is not null)
+        {
+            problem.ProblemDetails.Extensions["limit"] = limit;
+        }
+
+        await problems.WriteAsync(problem);
     }
 }

@@ -32,6 +32,7 @@ public sealed class LoginRateLimitTests(LoginRateLimitTests.App app) : IClassFix
 
         Assert.True(refused is not null, string.Join(", ", statuses));
         await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.InRange(refused.Headers.RetryAfter?.Delta?.TotalSeconds ?? -1, 1, 60);
         Assert.True(statuses.Count(s => s == HttpStatusCode.Unauthorized) <= 6, string.Join(", ", statuses));
     }
 }

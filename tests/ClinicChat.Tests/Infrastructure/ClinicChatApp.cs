@@ -45,6 +45,7 @@ public class ClinicChatApp : WebApplicationFactory<Program>, IAsyncLifetime
         ["CLINICCHAT_ADMIN_EMAIL"] = AdminEmail,
         ["CLINICCHAT_ADMIN_PASSWORD"] = AdminPassword,
         ["Limits:LoginAttemptsPerMinute"] = "100000",
+        ["Payments:WebhookRequestsPerMinute"] = "100000",
         ["Limits:SendsPerSecond"] = "1000",
         ["Limits:SendBurst"] = "10000",
         ["Cors:AllowedOrigins"] = "http://allowed.example",

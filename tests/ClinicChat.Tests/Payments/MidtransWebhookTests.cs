@@ -91,7 +91,7 @@ public sealed class MidtransWebhookTests(MidtransApp app) : IClassFixture<Midtra
 
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         Assert.Equal("awaiting_payment", await StatusAsync(booked.Id));
-        Assert.Equal(1, await NotificationsStoredAsync(orderId));
+        Assert.Equal(0, await NotificationsStoredAsync(orderId));
         Assert.Contains(app.Logs.Lines, l => l.Contains("Forged", StringComparison.Ordinal) && l.Contains(orderId, StringComparison.Ordinal));
         Assert.DoesNotContain(app.Logs.Lines, l => l.Contains(Midtrans.ServerKey, StringComparison.Ordinal) || l.Contains(forgedSignature, StringComparison.Ordinal));
     }
@@ -147,7 +147,7 @@ public sealed class MidtransWebhookTests(MidtransApp app) : IClassFixture<Midtra
     }
 
     [Fact]
-    public async Task MalformedBodiesAreStoredAndRejected()
+    public async Task MalformedBodiesAreRejectedAndNotStored()
     {
         var before = await CountAllNotificationsAsync();
 
@@ -156,7 +156,7 @@ public sealed class MidtransWebhookTests(MidtransApp app) : IClassFixture<Midtra
 
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
-        Assert.Equal(before + 2, await CountAllNotificationsAsync());
+        Assert.Equal(before, await CountAllNotificationsAsync());
     }
 
     private async Task<int> CountAllNotificationsAsync()

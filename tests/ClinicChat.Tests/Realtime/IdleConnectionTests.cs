@@ -79,11 +79,26 @@ public sealed class IdleConnectionTests(ClinicChatApp app) : IClassFixture<Clini
     }
 
     [Fact]
-    public void IdleConnectionsArePingedEvery30SecondsAndMayBeSilentForAMinute()
+    public void IdleConnectionsArePingedWithinHalfTheOfficialClientsServerTimeoutAndMayBeSilentForAMinute()
     {
         var hub = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
 
-        Assert.Equal(TimeSpan.FromSeconds(30), hub.KeepAliveInterval);
+        // The official SignalR clients give up after 30 s of silence by default; SignalR's rule is to ping at half that.
+        Assert.Equal(TimeSpan.FromSeconds(15), hub.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromSeconds(60), hub.ClientTimeoutInterval);
+    }
+
+    [Theory]
+    [InlineData(15, true)]
+    [InlineData(16, false)]
+    [InlineData(30, false)]
+    public void AKeepAliveThatDefaultClientsWouldTimeOutOnIsRefused(int seconds, bool valid)
+    {
+        var limits = new ClinicChat.Infrastructure.LimitsOptions { HubKeepAliveSeconds = seconds };
+
+        var ok = System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
+            limits, new System.ComponentModel.DataAnnotations.ValidationContext(limits), null, validateAllProperties: true);
+
+        Assert.Equal(valid, ok);
     }
 }

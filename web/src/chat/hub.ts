@@ -12,8 +12,9 @@ export const HUB_PATH = "/hubs/chat";
 
 /**
  * Ping timing agreed with the server (README, Limits__HubKeepAliveSeconds / Limits__HubClientTimeoutSeconds): the
- * server pings an idle connection every 30 s at most, so the client gives up after twice that; the client pings every
- * 30 s and the server waits 60 s. Pings at SignalR's 15 s defaults would cost the server a quarter more CPU per idle connection.
+ * server pings an idle connection every 15 s at most (so that clients at SignalR's default 30 s timeout keep their
+ * connections), and this client waits 60 s, leaving room for a slow network; it pings every 30 s and the server waits
+ * 60 s. Client pings at SignalR's 15 s default would cost the server more CPU per idle connection.
  */
 export const HUB_SERVER_TIMEOUT_MS = 60_000;
 export const HUB_KEEP_ALIVE_MS = 30_000;
