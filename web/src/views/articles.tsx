@@ -298,7 +298,10 @@ function ArticleCategories() {
   );
 }
 
-/** Create (no articleId) or edit an article, with a live preview rendered by the server. */
+/**
+ * Create (no articleId) or edit an article, with a live preview rendered by the server. Not keyed by the route: after
+ * a create the address moves to the new article's and this same editor carries on, keeping its "saved" notice.
+ */
 export function AdminArticleEditor({ articleId }: { articleId?: string }) {
   const api = useApi();
   const categories = useLoad(() => api.adminArticleCategories(), [api]);
