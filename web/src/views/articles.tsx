@@ -361,7 +361,7 @@ export function AdminArticleEditor({ articleId }: { articleId?: string }) {
         <Link to="/admin/articles">← All articles</Link>
       </p>
       <h1>{article ? article.title : "New article"}</h1>
-      {article && <PublishPanel article={article} dirty={dirty} onChanged={fill} />}
+      {article && <PublishPanel article={article} dirty={dirty} onChanged={(a) => { fill(a); setSaved(null); }} />}
       <div className="editor-grid">
         <form onSubmit={submit} noValidate aria-label="Article" className="panel">
           <FormError error={error ?? categories.error} />
