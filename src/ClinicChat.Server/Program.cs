@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Articles;
 using ClinicChat.Audit;
 using ClinicChat.Care;
 using ClinicChat.Consultations;
@@ -28,6 +29,7 @@ builder.AddRealtime();
 builder.AddPayments();
 builder.AddConsultations();
 builder.AddSupport();
+builder.AddArticles();
 builder.AddWebClient();
 
 var app = builder.Build();
@@ -57,6 +59,8 @@ api.MapGroup("/care").RequireAuthorization().MapCare();
 api.MapGroup("/consultations").RequireAuthorization().MapConsultations();
 api.MapGroup("/payments").AllowAnonymous().RequireRateLimiting(PaymentEndpoints.WebhookRateLimit).MapPaymentWebhooks();
 api.MapGroup("/support").RequireAuthorization().MapSupport();
+api.MapGroup("").AllowAnonymous().MapArticles();
+api.MapGroup("/admin").RequireAuthorization(Roles.Admin).MapArticlesAdmin();
 
 app.MapWebClient();
 

@@ -6,6 +6,7 @@ import { Badge, Loading } from "./components/ui";
 import { ChatContext, useChat, UserContext, useServices } from "./context";
 import { Link, match, navigate, usePath } from "./router";
 import { AdminDoctor, AdminDoctors, AdminNurses, AdminUsers } from "./views/admin";
+import { AdminArticleEditor, AdminArticles, ArticlesPage, ArticleView, PublicArticles } from "./views/articles";
 import { SignIn, SignUp } from "./views/auth";
 import { ConversationPage } from "./views/chat";
 import { BookDoctor, ConsultationPage, Consultations, DoctorQueue } from "./views/consultations";
@@ -26,6 +27,7 @@ const navOf: Record<Role, [string, string][]> = {
     ["/consultations", "My consultations"],
     ["/care", "My nurse"],
     ["/support", "Support"],
+    ["/articles", "Health articles"],
   ],
   doctor: [
     ["/queue", "Queue"],
@@ -42,6 +44,7 @@ const navOf: Record<Role, [string, string][]> = {
     ["/admin/doctors", "Doctors"],
     ["/admin/nurses", "Nurse assignment"],
     ["/admin/support", "Support desk"],
+    ["/admin/articles", "Articles"],
   ],
 };
 
@@ -54,6 +57,8 @@ export function App() {
 
   if (!state.user) {
     if (path === "/signup") return <SignUp />;
+    // Health articles are public: readable without an account.
+    if (path === "/articles" || path.startsWith("/articles/")) return <PublicArticles path={path} />;
     return (
       <>
         {/* A fresh sign-in lands on the role's home, so the address shows the sign-in page. */}
@@ -163,6 +168,11 @@ function Routes({ user }: { user: User }) {
     ["/admin/nurses", ["admin"], () => <AdminNurses />],
     ["/admin/support", ["admin"], () => <SupportDesk />],
     ["/admin/support/:id", ["admin"], (p) => <SupportRoomPage roomId={p.id!} />],
+    ["/articles", ["patient", "doctor", "nurse", "admin"], () => <ArticlesPage />],
+    ["/articles/:slug", ["patient", "doctor", "nurse", "admin"], (p) => <ArticleView slug={p.slug!} />],
+    ["/admin/articles", ["admin"], () => <AdminArticles />],
+    ["/admin/articles/new", ["admin"], () => <AdminArticleEditor />],
+    ["/admin/articles/:id", ["admin"], (p) => <AdminArticleEditor articleId={p.id!} />],
   ];
 
   if (path === "/" || path === "/signin" || path === "/signup") return <Redirect to={homeOf[role]} />;

@@ -1,3 +1,4 @@
+using ClinicChat.Articles;
 using ClinicChat.Care;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
@@ -11,6 +12,7 @@ internal sealed partial class DemoSeeder(
     UserStore users,
     DoctorDirectory doctors,
     CareService care,
+    ArticleStore articles,
     ILogger<DemoSeeder> logger) : IDatabaseInitializer
 {
     public const string Password = "demo-password-1";
@@ -56,6 +58,7 @@ internal sealed partial class DemoSeeder(
             await care.AssignAsync(ids[patient], ids["nurse.rina@clinic.test"], admin, cancellationToken);
         }
 
+        await ArticleDemoContent.SeedAsync(articles, admin, cancellationToken);
         LogSeeded(ids.Count);
     }
 

@@ -1,6 +1,15 @@
-import { authorizedRequest, Session } from "../auth/session";
+import { API_BASE, authorizedRequest, Session } from "../auth/session";
+import { ApiError } from "./problem";
 import type {
+  AdminArticle,
+  AdminArticleCategory,
+  AdminArticlePage,
   AdminUser,
+  Article,
+  ArticleCategory,
+  ArticleInput,
+  ArticlePage,
+  ArticleStatus,
   CareAssignment,
   CareAssignmentView,
   CareNurse,
@@ -32,6 +41,18 @@ export class Api {
 
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {
     return authorizedRequest(this.session, this.fetchImpl, method, path, body) as Promise<T>;
+  }
+
+  /** A route open to everyone: no token, so it works signed out and never ends a session. */
+  private async publicGet<T>(path: string): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${API_BASE}${path}`, { headers: { Accept: "application/json" } });
+    } catch (e) {
+      throw ApiError.network(e);
+    }
+    if (!response.ok) throw await ApiError.fromResponse(response);
+    return (await response.json()) as T;
   }
 
   me = () => this.call<User>("GET", "/me");
@@ -96,4 +117,40 @@ export class Api {
   closeSupportRoom = (id: string, note?: string) =>
     this.call<SupportRoom>("POST", `/support/rooms/${encodeURIComponent(id)}/close`, note ? { note } : {});
   supportStats = () => this.call<SupportStats>("GET", "/support/stats");
+
+  // Health articles: reading is public; writing is for admins
+  articles = (filter: { category?: string; q?: string; cursor?: string; limit?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (filter.category) q.set("category", filter.category);
+    if (filter.q) q.set("q", filter.q);
+    if (filter.cursor) q.set("cursor", filter.cursor);
+    if (filter.limit !== undefined) q.set("limit", String(filter.limit));
+    const query = q.toString();
+    return this.publicGet<ArticlePage>(`/articles${query ? `?${query}` : ""}`);
+  };
+  article = (slug: string) => this.publicGet<Article>(`/articles/${encodeURIComponent(slug)}`);
+  articleCategories = () => this.publicGet<ArticleCategory[]>("/article-categories");
+  adminArticles = (filter: { status?: ArticleStatus; q?: string; cursor?: string } = {}) => {
+    const q = new URLSearchParams();
+    if (filter.status) q.set("status", filter.status);
+    if (filter.q) q.set("q", filter.q);
+    if (filter.cursor) q.set("cursor", filter.cursor);
+    const query = q.toString();
+    return this.call<AdminArticlePage>("GET", `/admin/articles${query ? `?${query}` : ""}`);
+  };
+  adminArticle = (id: string) => this.call<AdminArticle>("GET", `/admin/articles/${encodeURIComponent(id)}`);
+  createArticle = (body: ArticleInput) => this.call<AdminArticle>("POST", "/admin/articles", body);
+  updateArticle = (id: string, body: ArticleInput) => this.call<AdminArticle>("PUT", `/admin/articles/${encodeURIComponent(id)}`, body);
+  /** Now, or at publishAt (ISO time in the future), before which readers do not see it. */
+  publishArticle = (id: string, publishAt?: string) =>
+    this.call<AdminArticle>("POST", `/admin/articles/${encodeURIComponent(id)}/publish`, publishAt ? { publishAt } : {});
+  unpublishArticle = (id: string) => this.call<AdminArticle>("POST", `/admin/articles/${encodeURIComponent(id)}/unpublish`);
+  deleteArticle = (id: string) => this.call<void>("DELETE", `/admin/articles/${encodeURIComponent(id)}`);
+  previewArticle = (body: string) => this.call<{ html: string }>("POST", "/admin/articles/preview", { body });
+  adminArticleCategories = () => this.call<AdminArticleCategory[]>("GET", "/admin/article-categories");
+  createArticleCategory = (body: { name: string; slug?: string }) =>
+    this.call<AdminArticleCategory>("POST", "/admin/article-categories", body);
+  updateArticleCategory = (id: string, body: { name: string; slug?: string }) =>
+    this.call<AdminArticleCategory>("PUT", `/admin/article-categories/${encodeURIComponent(id)}`, body);
+  deleteArticleCategory = (id: string) => this.call<void>("DELETE", `/admin/article-categories/${encodeURIComponent(id)}`);
 }

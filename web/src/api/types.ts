@@ -131,3 +131,88 @@ export const hubEventNames: HubEventName[] = [
   "supportRoomUpdated",
 ];
 
+
+// Health articles. `html` is rendered and made safe by the server (raw HTML disabled, unsafe URL schemes dropped).
+
+export type ArticleStatus = "draft" | "scheduled" | "published";
+
+export interface ArticleCategoryRef {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface ArticleSummary {
+  id: string;
+  slug: string;
+  title: string;
+  excerpt: string;
+  category: ArticleCategoryRef | null;
+  authorName: string;
+  publishedAt: string;
+  updatedAt: string;
+}
+
+export interface Article {
+  id: string;
+  slug: string;
+  title: string;
+  html: string;
+  category: ArticleCategoryRef | null;
+  authorName: string;
+  publishedAt: string;
+  updatedAt: string;
+}
+
+export interface ArticlePage {
+  items: ArticleSummary[];
+  nextCursor: string | null;
+}
+
+export interface ArticleCategory {
+  id: string;
+  slug: string;
+  name: string;
+  publishedCount: number;
+}
+
+export interface AdminArticleSummary {
+  id: string;
+  slug: string;
+  title: string;
+  excerpt: string;
+  category: ArticleCategoryRef | null;
+  status: ArticleStatus;
+  publishedAt: string | null;
+  authorName: string;
+  updatedAt: string;
+}
+
+export interface AdminArticle extends AdminArticleSummary {
+  body: string;
+  html: string;
+  authorId: string;
+  createdAt: string;
+}
+
+export interface AdminArticlePage {
+  items: AdminArticleSummary[];
+  nextCursor: string | null;
+}
+
+export interface AdminArticleCategory {
+  id: string;
+  slug: string;
+  name: string;
+  articleCount: number;
+  publishedCount: number;
+  createdAt: string;
+}
+
+export interface ArticleInput {
+  title: string;
+  /** Omitted: generated from the title on create, kept on edit. */
+  slug?: string;
+  categoryId: string | null;
+  body: string;
+}

@@ -32,6 +32,9 @@ export function SignIn({ endedReason, registered }: { endedReason: string | null
       <p>
         New patient? <Link to="/signup">Create an account</Link>
       </p>
+      <p>
+        <Link to="/articles">Read our health articles</Link> (no account needed)
+      </p>
     </main>
   );
 }

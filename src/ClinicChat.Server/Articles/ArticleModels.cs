@@ -1,0 +1,97 @@
+using ClinicChat.Infrastructure;
+
+namespace ClinicChat.Articles;
+
+public static class ArticleStatuses
+{
+    public const string Draft = "draft";
+    public const string Published = "published";
+
+    /// <summary>Shown to admins only: published with a publish time still in the future, so not yet public.</summary>
+    public const string Scheduled = "scheduled";
+}
+
+public sealed record ArticleCategoryRef(Guid Id, string Slug, string Name);
+
+/// <summary>A published article in a list: the excerpt is plain text.</summary>
+public sealed record ArticleSummaryDto(
+    Guid Id,
+    string Slug,
+    string Title,
+    string Excerpt,
+    ArticleCategoryRef? Category,
+    string AuthorName,
+    DateTimeOffset PublishedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A published article for readers: <see cref="Html"/> is rendered and made safe by the server.</summary>
+public sealed record ArticleDto(
+    Guid Id,
+    string Slug,
+    string Title,
+    string Html,
+    ArticleCategoryRef? Category,
+    string AuthorName,
+    DateTimeOffset PublishedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record ArticlePage(IReadOnlyList<ArticleSummaryDto> Items, string? NextCursor);
+
+/// <summary>An article as admins edit it: the Markdown source beside its rendering, drafts included.</summary>
+public sealed record AdminArticleDto(
+    Guid Id,
+    string Slug,
+    string Title,
+    string Body,
+    string Html,
+    string Excerpt,
+    ArticleCategoryRef? Category,
+    string Status,
+    DateTimeOffset? PublishedAt,
+    Guid AuthorId,
+    string AuthorName,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>An article in the admin list: no body, so a page of long articles stays small.</summary>
+public sealed record AdminArticleSummaryDto(
+    Guid Id,
+    string Slug,
+    string Title,
+    string Excerpt,
+    ArticleCategoryRef? Category,
+    string Status,
+    DateTimeOffset? PublishedAt,
+    string AuthorName,
+    DateTimeOffset UpdatedAt);
+
+public sealed record AdminArticlePage(IReadOnlyList<AdminArticleSummaryDto> Items, string? NextCursor);
+
+public sealed record ArticleCategoryDto(Guid Id, string Slug, string Name, int PublishedCount);
+
+public sealed record AdminArticleCategoryDto(Guid Id, string Slug, string Name, int ArticleCount, int PublishedCount, DateTimeOffset CreatedAt);
+
+/// <summary>Create or edit. A missing slug is generated from the title on create and kept as it was on edit.</summary>
+public sealed record ArticleRequest(string? Title, string? Slug, Guid? CategoryId, string? Body);
+
+/// <summary>Publish now (no publishAt) or at a future time, before which the article stays hidden.</summary>
+public sealed record PublishRequest(DateTimeOffset? PublishAt);
+
+public sealed record PreviewRequest(string? Body);
+
+public sealed record PreviewDto(string Html);
+
+public sealed record ArticleCategoryRequest(string? Name, string? Slug);
+
+/// <summary>What an admin change came to; the endpoints turn it into an answer.</summary>
+public abstract record ArticleChange
+{
+    public sealed record Done<T>(T Value) : ArticleChange;
+
+    public sealed record Missing(string What) : ArticleChange;
+
+    /// <summary>A 409 that names the field at fault (a taken slug) or, without one, a wrong state.</summary>
+    public sealed record Clash(string? Field, string Detail) : ArticleChange;
+
+    public sealed record Invalid(FieldErrors Errors) : ArticleChange;
+}
