@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Attachments;
 using ClinicChat.Audit;
 using ClinicChat.Care;
 using ClinicChat.Consultations;
@@ -26,6 +27,7 @@ builder.AddRealtime();
 builder.AddPayments();
 builder.AddConsultations();
 builder.AddSupport();
+builder.AddAttachments();
 builder.AddWebClient();
 
 var app = builder.Build();
@@ -54,6 +56,8 @@ api.MapGroup("/care").RequireAuthorization().MapCare();
 api.MapGroup("/consultations").RequireAuthorization().MapConsultations();
 api.MapGroup("/payments").AllowAnonymous().MapPaymentWebhooks();
 api.MapGroup("/support").RequireAuthorization().MapSupport();
+api.MapGroup("/conversations").RequireAuthorization().MapAttachmentUploads();
+api.MapGroup("/attachments").RequireAuthorization().MapAttachments();
 
 app.MapWebClient();
 
