@@ -16,6 +16,11 @@ public sealed partial class AttachmentCleanup(
     private const int Batch = 200;
     private const int MaxBatchesPerRun = 50;
 
+    private long _completedRuns;
+
+    /// <summary>Timer runs finished so far (whatever their outcome), so a test can tell that one has happened.</summary>
+    public long CompletedRuns => Interlocked.Read(ref _completedRuns);
+
     /// <summary>Deletes what has expired; returns how many uploads.</summary>
     public async Task<int> RemoveExpiredAsync(CancellationToken cancellationToken)
     {
@@ -55,6 +60,8 @@ public sealed partial class AttachmentCleanup(
                     // A database outage must not end the loop: the next tick catches up.
                     LogRunFailed(e);
                 }
+
+                Interlocked.Increment(ref _completedRuns);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -30,6 +30,12 @@ public static class FileNames
         var builder = new StringBuilder(name.Length);
         foreach (var rune in name.Normalize(NormalizationForm.FormC).EnumerateRunes())
         {
+            if (Rune.IsWhiteSpace(rune))
+            {
+                builder.Append(' ');
+                continue;
+            }
+
             var category = Rune.GetUnicodeCategory(rune);
             if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate
                 or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned
@@ -44,7 +50,7 @@ public static class FileNames
                 continue;
             }
 
-            builder.Append(Rune.IsWhiteSpace(rune) ? " " : rune.ToString());
+            builder.Append(rune.ToString());
         }
 
         var cleaned = string.Join(' ', builder.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)).Trim().TrimStart('.').TrimEnd('.', ' ');
