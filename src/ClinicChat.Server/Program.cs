@@ -1,5 +1,6 @@
 using ClinicChat.Accounts;
 using ClinicChat.Articles;
+using ClinicChat.Attachments;
 using ClinicChat.Audit;
 using ClinicChat.Care;
 using ClinicChat.Consultations;
@@ -30,6 +31,7 @@ builder.AddPayments();
 builder.AddConsultations();
 builder.AddSupport();
 builder.AddArticles();
+builder.AddAttachments();
 builder.AddWebClient();
 
 var app = builder.Build();
@@ -61,6 +63,8 @@ api.MapGroup("/payments").AllowAnonymous().RequireRateLimiting(PaymentEndpoints.
 api.MapGroup("/support").RequireAuthorization().MapSupport();
 api.MapGroup("").AllowAnonymous().MapArticles();
 api.MapGroup("/admin").RequireAuthorization(Roles.Admin).MapArticlesAdmin();
+api.MapGroup("/conversations").RequireAuthorization().MapAttachmentUploads();
+api.MapGroup("/attachments").RequireAuthorization().MapAttachments();
 
 app.MapWebClient();
 

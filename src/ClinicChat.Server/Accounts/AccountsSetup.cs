@@ -41,9 +41,10 @@ public static class AccountsSetup
                 options.RefreshTokenExpiration = SessionStore.RefreshLifetime;
                 options.Events.OnMessageReceived = context =>
                 {
-                    // Browsers cannot set headers on a WebSocket, so the hub (and only the hub) takes the token from the query.
-                    // The header is checked first so that a header-authenticated hub request never parses its query.
-                    if (context.HttpContext.Request.Path.StartsWithSegments(HubPath)
+                    // Browsers cannot set headers on a WebSocket, nor on an <img> or a download link, so the hub and the
+                    // attachment downloads (and nothing else) take the token from the query. The header is checked first so
+                    // that a header-authenticated request never parses its query.
+                    if (AcceptsQueryToken(context.HttpContext.Request)
                         && string.IsNullOrEmpty(context.Request.Headers.Authorization)
                         && context.Request.Query[AccessTokenQueryKey] is { Count: 1 } token)
                     {
@@ -126,6 +127,11 @@ public static class AccountsSetup
         app.UseRateLimiter();
         return app;
     }
+
+    /// <summary>The hub, and GET of an attachment or its thumbnail (an &lt;img src&gt; or a link carries no header).</summary>
+    internal static bool AcceptsQueryToken(HttpRequest request) =>
+        request.Path.StartsWithSegments(HubPath)
+        || (HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments(Attachments.AttachmentEndpoints.DownloadPathPrefix));
 
     // The hub's connect request (its negotiate is below it): it lives as long as the WebSocket.
     internal static bool IsHubConnect(HttpContext context) => context.Request.Path == HubPath;

@@ -58,6 +58,25 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
         return await FindAccessAsync(connection, caller, conversationId, cancellationToken);
     }
 
+    /// <summary>
+    /// Whether the caller may write to the conversation, by the rule the send path applies (access, and status
+    /// open): null when the caller has no access (answer 404), otherwise why not (null Refusal: writable).
+    /// </summary>
+    public async Task<WriteAccess?> FindWriteAccessAsync(ChatCaller caller, Guid conversationId, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            select c.kind, c.status, co.status as consultation_status from conversations c
+            left join consultations co on co.conversation_id = c.id
+            where c.id = @Id and {AccessPredicate}
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<WriteAccessRow>(new CommandDefinition(sql,
+            new { Id = conversationId, caller.UserId, caller.IsAdmin }, cancellationToken: cancellationToken));
+        return row is null
+            ? null
+            : new WriteAccess(row.Kind, row.Status == ConversationStatuses.Open ? null : MessageSender.DescribeRefusal(row.Kind, row.Status, row.ConsultationStatus));
+    }
+
     public async Task<ConversationDto?> GetAsync(ChatCaller caller, Guid conversationId, CancellationToken cancellationToken)
     {
         const string sql = $"""
@@ -117,6 +136,11 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
     }
 
     public sealed record AccessRow(string Kind, string Status, long LastSeq);
+
+    /// <summary>The conversation's kind, and why it refuses new messages (null: it accepts them).</summary>
+    public sealed record WriteAccess(string Kind, string? Refusal);
+
+    private sealed record WriteAccessRow(string Kind, string Status, string? ConsultationStatus);
 
     internal sealed class ConversationRow : LastMessageRow
     {

@@ -33,6 +33,11 @@ public static class Problems
 {
     public static ValidationProblem Field(string field, string message) => new FieldErrors().Add(field, message).ToProblem();
 
+    /// <summary>A problem other than 400 that is still about one field (413, 415, 422 for an upload's <c>file</c>).</summary>
+    public static ProblemHttpResult Field(int statusCode, string title, string field, string message) =>
+        TypedResults.Problem(title: title, detail: message, statusCode: statusCode,
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(title: "Not found", detail: $"{what} was not found.", statusCode: StatusCodes.Status404NotFound);
 
