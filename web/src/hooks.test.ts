@@ -27,15 +27,17 @@ describe("useLoad", () => {
     return null;
   }
 
-  const render = (id: string) => act(() => root.render(createElement(Probe, { id })));
-  const answer = (index: number, value: string) => act(async () => pending.asked[index]!.answer(value));
+  /** Runs a step inside act and resolves once React has applied what it caused. */
+  const step = (fn: () => unknown) => act(() => Promise.resolve(fn()).then(() => undefined));
+  const render = (id: string) => step(() => root.render(createElement(Probe, { id })));
+  const answer = (index: number, value: string) => step(() => pending.asked[index]!.answer(value));
 
   beforeEach(() => {
     pending = new Pending();
     root = createRoot(document.createElement("div"));
   });
 
-  afterEach(() => act(() => root.unmount()));
+  afterEach(() => step(() => root.unmount()));
 
   it("shows the answer and stops loading", async () => {
     await render("a");
@@ -84,14 +86,14 @@ describe("useLoad", () => {
     await answer(0, "first");
     let first!: Promise<void>;
     let second!: Promise<void>;
-    await act(async () => {
+    await step(() => {
       first = shown.reload();
       second = shown.reload();
     });
 
     await answer(2, "third");
     await answer(1, "second");
-    await act(() => Promise.all([first, second]));
+    await step(() => Promise.all([first, second]));
 
     expect(shown.data).toBe("third");
     expect(shown.loading).toBe(false);
@@ -99,11 +101,11 @@ describe("useLoad", () => {
 
   it("keeps an error instead of throwing, and clears it with the next answer", async () => {
     await render("a");
-    await act(async () => pending.asked[0]!.fail(new Error("offline")));
+    await step(() => pending.asked[0]!.fail(new Error("offline")));
     expect((shown.error as Error).message).toBe("offline");
     expect(shown.loading).toBe(false);
 
-    await act(async () => void shown.reload());
+    await step(() => void shown.reload());
     await answer(1, "back");
 
     expect(shown.error).toBeNull();
