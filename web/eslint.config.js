@@ -1,11 +1,12 @@
 // Lint for the web client (`npm run lint`, run by ./test): TypeScript's recommended type-aware rules and React's
 // hooks rules, which catch missing effect dependencies and the like.
 import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
 import globals from "globals";
 import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
-export default tseslint.config(
+export default defineConfig(
   // Generated from the server's OpenAPI document (scripts/api-types): fixed by regenerating, never by hand.
   { ignores: ["src/api/schema.ts"] },
   js.configs.recommended,
