@@ -53,7 +53,8 @@ public static class ArticleRules
             return null;
         }
 
-        var normalized = body.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+        // Only the end is trimmed: leading spaces can be Markdown (an indented code block).
+        var normalized = body.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd();
         if (normalized.Length > MaxBodyLength)
         {
             errors.Add("body", $"Body must be at most {MaxBodyLength:N0} characters.");

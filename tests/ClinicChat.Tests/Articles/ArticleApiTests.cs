@@ -229,6 +229,15 @@ public sealed class ArticleApiTests(ClinicChatApp app) : IClassFixture<ClinicCha
     }
 
     [Fact]
+    public async Task LeadingIndentationOfTheBodyIsKeptBecauseItIsMarkdown()
+    {
+        var article = await CreateAsync($"Kode {Guid.NewGuid():N}", body: "    dosis = 5 ml\r\n\r\nSelesai.\n\n\n");
+
+        Assert.Equal("    dosis = 5 ml\n\nSelesai.", article.Body);
+        Assert.StartsWith("<pre><code>dosis = 5 ml", article.Html);
+    }
+
+    [Fact]
     public async Task ThePreviewRendersLikeThePublishedPage()
     {
         var admin = await app.AdminAsync();
