@@ -40,6 +40,11 @@ ensure_chromium() {
     command -v chromium >/dev/null 2>&1 || apt_install chromium
 }
 
+# clamd for the attachment scanning tests, which start their own throwaway daemon (the package's service is not used).
+ensure_clamd() {
+    [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || apt_install clamav-daemon
+}
+
 # PostgreSQL refuses to run as root, so as root every server command runs as the postgres user.
 as_pg_owner() {
     if is_root; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -70,6 +70,8 @@ public static class AttachmentEndpoints
         }
 
         var download = outcome.Value!;
+        // Disposed with the response whatever it turns out to be (a 304 or a failed range never reads the stream).
+        http.Response.RegisterForDisposeAsync(download.Content);
         var headers = http.Response.Headers;
         var disposition = new ContentDispositionHeaderValue(download.Inline ? "inline" : "attachment");
         // filename (ASCII, other characters replaced) for old clients, filename* (RFC 6266/5987, UTF-8) for the rest.

@@ -14,8 +14,19 @@ namespace ClinicChat.Tests.Attachments;
 /// <summary>The server with every conversation kind at hand (consultations need the simulated payments).</summary>
 public class AttachmentApp : ConsultationApp
 {
-    public async Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters) =>
-        await QueryScalarAsync<long>(sql, parameters);
+    /// <summary>A count (or any bigint) straight from the database; parameters are positional ($1, $2, ...).</summary>
+    public async Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (_, value) in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Links the upload to a message, as sending it will (done here behind the API's back).</summary>
     public async Task LinkAsync(Guid attachmentId, Guid messageId)
@@ -45,6 +56,18 @@ public static class AttachmentTestKit
         var file = new ByteArrayContent(content);
         file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         return new MultipartFormDataContent { { file, "file", fileName } };
+    }
+
+    /// <summary>The part header as browsers write it: filename="..." in raw UTF-8, no filename*.</summary>
+    public static ByteArrayContent RawFileForm(string rawFileName, byte[] content)
+    {
+        const string boundary = "raw-form-boundary-7d1";
+        var head = Encoding.UTF8.GetBytes(
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{rawFileName}\"\r\nContent-Type: application/pdf\r\n\r\n");
+        var tail = Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n");
+        var body = new ByteArrayContent([.. head, .. content, .. tail]);
+        body.Headers.ContentType = MediaTypeHeaderValue.Parse($"multipart/form-data; boundary={boundary}");
+        return body;
     }
 
     public static async Task<AttachmentResponse> UploadAsync(this TestUser user, Guid conversationId, byte[] content, string fileName, string contentType = "application/octet-stream")

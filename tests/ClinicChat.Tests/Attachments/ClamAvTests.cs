@@ -41,6 +41,7 @@ public sealed class Clamd : IAsyncDisposable
         var port = FreePort();
         var config = Path.Combine(folder, "clamd.conf");
         await File.WriteAllTextAsync(config, $"""
+            # Foreground, TCP on loopback only (no LocalSocket), and nothing of the system's clamd configuration.
             Foreground yes
             TCPSocket {port}
             TCPAddr 127.0.0.1

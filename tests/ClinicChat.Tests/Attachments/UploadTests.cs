@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using ClinicChat.Tests.Consultations;
 using ClinicChat.Tests.Infrastructure;
@@ -117,7 +118,6 @@ public sealed class UploadTests(AttachmentApp app) : IClassFixture<AttachmentApp
     [InlineData("C:\\Users\\pasien\\Documents\\hasil.pdf", "hasil.pdf")]
     [InlineData("../../etc/passwd", "passwd.pdf")]
     [InlineData("invoice\u202Efdp.exe", "invoicefdp.exe.pdf")]
-    [InlineData("bell\u0007\ttab\r\nnew.pdf", "bell tab new.pdf")]
     [InlineData("Résumé 検査結果 ✓.pdf", "Résumé 検査結果 ✓.pdf")]
     [InlineData("...", "file.pdf")]
     [InlineData("a<b>c:d|e?.PDF", "a_b_c_d_e_.pdf")]
@@ -128,6 +128,20 @@ public sealed class UploadTests(AttachmentApp app) : IClassFixture<AttachmentApp
         var uploaded = await patient.UploadAsync(care, AttachmentTestKit.Pdf(), sent, "application/pdf");
 
         Assert.Equal(stored, uploaded.FileName);
+    }
+
+    [Theory]
+    [InlineData("bell\u0007\ttab  new.pdf", "bell tab new.pdf")]
+    [InlineData("Résumé 検査結果.pdf", "Résumé 検査結果.pdf")]
+    [InlineData("C:\\fakepath\\scan.pdf", "scan.pdf")]
+    public async Task FileNamesSentRawAsBrowsersDoAreCleanedToo(string sent, string stored)
+    {
+        var (patient, _, care) = await app.CarePairAsync();
+
+        var response = await patient.Http.PostAsync($"/api/v1/conversations/{care}/attachments", AttachmentTestKit.RawFileForm(sent, AttachmentTestKit.Pdf()), Ct);
+        await response.EnsureSuccessAsync();
+
+        Assert.Equal(stored, (await response.Content.ReadFromJsonAsync<AttachmentResponse>(Ct))!.FileName);
     }
 
     [Fact]
