@@ -4,7 +4,9 @@ namespace ClinicChat.Realtime;
 
 /// <summary>
 /// Refusals already arrive as HubException with a message meant for the client. Anything else is a fault: it is
-/// logged here and the client gets a plain retryable message, never exception details.
+/// logged here and the client gets a plain retryable message, never exception details. Faults in connecting and
+/// disconnecting are logged here too, so SignalR's own dispatcher log (which reports every refusal as an Error
+/// with a stack trace) stays off.
 /// </summary>
 public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
 {
@@ -26,6 +28,32 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
         {
             LogFailed(e, invocationContext.HubMethodName);
             throw new HubException($"The server could not complete {invocationContext.HubMethodName}; try again.");
+        }
+    }
+
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (e is not (HubException or OperationCanceledException or OutOfMemoryException))
+        {
+            LogFailed(e, nameof(OnConnectedAsync));
+            throw;
+        }
+    }
+
+    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        try
+        {
+            await next(context, exception);
+        }
+        catch (Exception e) when (e is not (HubException or OperationCanceledException or OutOfMemoryException))
+        {
+            LogFailed(e, nameof(OnDisconnectedAsync));
+            throw;
         }
     }
 

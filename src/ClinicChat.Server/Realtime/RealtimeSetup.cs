@@ -24,6 +24,9 @@ public static class RealtimeSetup
         });
         // SignalR's debug logs print invocation arguments, i.e. message bodies; they must never reach the logs.
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", LogLevel.Information);
+        // The dispatcher logs every HubException, i.e. every refused call, as an Error with a stack trace; the
+        // faults it would report are already logged once by HubErrorFilter.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
         builder.Services.AddSingleton<HubLifetimeManager<ChatHub>, ChatHubLifetimeManager>();
         builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<PresenceTracker>();
