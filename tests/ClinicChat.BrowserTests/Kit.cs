@@ -15,7 +15,10 @@ public static class Kit
         var consultation = await booked.Content.ReadFromJsonAsync<JsonElement>();
         var id = consultation.GetProperty("id").GetGuid();
         var orderId = consultation.GetProperty("payment").GetProperty("orderId").GetString();
-        await (await app.CreateAnonymousClient().PostAsync($"/payments/simulator/{orderId}/approve", null)).EnsureSuccessAsync();
+        // As the checkout page's form posts it: with the checkout token from the patient's redirect URL.
+        var token = System.Web.HttpUtility.ParseQueryString(new Uri(consultation.GetProperty("payment").GetProperty("redirectUrl").GetString()!).Query)["t"]!;
+        await (await app.CreateAnonymousClient().PostAsync($"/payments/simulator/{orderId}/approve",
+            new FormUrlEncodedContent([KeyValuePair.Create("t", token)]))).EnsureSuccessAsync();
         var accepted = await doctor.Http.PostAsync($"/api/v1/consultations/{id}/accept", null);
         await accepted.EnsureSuccessAsync();
         var active = await accepted.Content.ReadFromJsonAsync<JsonElement>();

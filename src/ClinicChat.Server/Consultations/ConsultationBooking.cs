@@ -148,7 +148,7 @@ public sealed partial class ConsultationBooking(
                 PaymentSession session;
                 try
                 {
-                    session = await gateway.CreateAsync(new PaymentRequest(orderId, doctor.Fee, patient.DisplayName, patient.Email,
+                    session = await gateway.CreateAsync(new PaymentRequest(orderId, patientId, doctor.Fee, patient.DisplayName, patient.Email,
                         $"Consultation with {doctor.DisplayName}", now, settings.PaymentTimeout, publicBase,
                         new Uri(publicBase, $"/consultations/{consultationId}")), cancellationToken);
                 }

@@ -42,7 +42,7 @@ internal sealed class MidtransOptionsValidator(IHostEnvironment environment, ICo
     {
         var failures = new List<string>();
 
-        // The simulator's checkout pages are anonymous: anyone who knows an order id can approve its payment.
+        // The simulator confirms payments that move no money: a real clinic must not run it by accident.
         // Validated on start, before the database is touched, so a misconfigured server refuses at once.
         var setting = configuration[AllowSimulatorKey];
         var allowSimulator = false;
@@ -52,7 +52,7 @@ internal sealed class MidtransOptionsValidator(IHostEnvironment environment, ICo
         }
         else if (!options.Enabled && environment.IsProduction() && !allowSimulator)
         {
-            failures.Add("no Midtrans server key is set in Production, and the simulated gateway lets anyone with an order id approve a payment. "
+            failures.Add("no Midtrans server key is set in Production, and the simulated gateway confirms payments without taking any money. "
                 + "Set Payments__Midtrans__ServerKey, or Payments__AllowSimulator=true to run the simulator anyway.");
         }
         foreach (var (key, value) in new[] { ("SnapBaseUrl", options.SnapBaseUrl), ("ApiBaseUrl", options.ApiBaseUrl) })

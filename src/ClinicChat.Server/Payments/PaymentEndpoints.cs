@@ -82,22 +82,23 @@ public static class PaymentEndpoints
     /// <summary>
     /// The simulated gateway's checkout page: plain HTML and two forms, no script (the CSP forbids inline
     /// script). Approve/decline marks the simulator's ledger and delivers a signed notification through the
-    /// same handler as the Midtrans webhook.
+    /// same handler as the Midtrans webhook. Every route needs the checkout token from the patient's redirect URL
+    /// (see <see cref="SimulatedGateway"/>); the posts also refuse a browser's cross-site submission.
     /// </summary>
     public static RouteGroupBuilder MapPaymentSimulator(this RouteGroupBuilder group)
     {
         group.ExcludeFromDescription();
-        group.MapGet("/{orderId}", async Task<ContentHttpResult> (string orderId, IPaymentGateway gateway, NpgsqlDataSource dataSource, CancellationToken ct) =>
+        group.MapGet("/{orderId}", async Task<ContentHttpResult> (string orderId, HttpRequest request, IPaymentGateway gateway, NpgsqlDataSource dataSource, CancellationToken ct) =>
         {
-            if (gateway is not SimulatedGateway)
+            if (gateway is not SimulatedGateway simulator)
             {
-                return Page(HttpStatusCode.NotFound, "Not available", "<p>The payment simulator is off: this server uses Midtrans.</p>");
+                return NotAvailable();
             }
 
-            var order = await FindOrderAsync(dataSource, orderId, ct);
-            if (order is null)
+            var token = request.Query[SimulatedGateway.TokenField].ToString();
+            if (await FindPayersOrderAsync(simulator, dataSource, orderId, token, ct) is not { } order)
             {
-                return Page(HttpStatusCode.NotFound, "Unknown order", "<p>There is no payment with this order id.</p>");
+                return InvalidLink();
             }
 
             var summary = $"""
@@ -110,32 +111,39 @@ public static class PaymentEndpoints
             }
 
             var action = $"{SimulatedGateway.CheckoutPath}/{Uri.EscapeDataString(order.OrderId)}";
+            var field = $"""<input type="hidden" name="{SimulatedGateway.TokenField}" value="{Html(token)}">""";
             return Page(HttpStatusCode.OK, "Simulated payment", summary + $"""
                 <p>This is the payment simulator. No money moves.</p>
-                <form method="post" action="{action}/approve"><button type="submit">Pay IDR {order.Amount:N0}</button></form>
-                <form method="post" action="{action}/decline"><button type="submit">Decline</button></form>
+                <form method="post" action="{action}/approve">{field}<button type="submit">Pay IDR {order.Amount:N0}</button></form>
+                <form method="post" action="{action}/decline">{field}<button type="submit">Decline</button></form>
                 <p><a href="{ConsultationPath(order)}">Not now, back to ClinicChat</a></p>
                 """);
         }).AllowAnonymous();
 
-        group.MapPost("/{orderId}/approve", (string orderId, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct) =>
-            DecideAsync(orderId, approve: true, gateway, dataSource, notifications, ct)).AllowAnonymous().DisableAntiforgery();
-        group.MapPost("/{orderId}/decline", (string orderId, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct) =>
-            DecideAsync(orderId, approve: false, gateway, dataSource, notifications, ct)).AllowAnonymous().DisableAntiforgery();
+        group.MapPost("/{orderId}/approve", (string orderId, HttpRequest request, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct) =>
+            DecideAsync(orderId, approve: true, request, gateway, dataSource, notifications, ct)).AllowAnonymous().DisableAntiforgery();
+        group.MapPost("/{orderId}/decline", (string orderId, HttpRequest request, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct) =>
+            DecideAsync(orderId, approve: false, request, gateway, dataSource, notifications, ct)).AllowAnonymous().DisableAntiforgery();
         return group;
     }
 
-    private static async Task<ContentHttpResult> DecideAsync(string orderId, bool approve, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct)
+    private static async Task<ContentHttpResult> DecideAsync(string orderId, bool approve, HttpRequest request, IPaymentGateway gateway, NpgsqlDataSource dataSource, PaymentNotifications notifications, CancellationToken ct)
     {
         if (gateway is not SimulatedGateway simulator)
         {
-            return Page(HttpStatusCode.NotFound, "Not available", "<p>The payment simulator is off: this server uses Midtrans.</p>");
+            return NotAvailable();
         }
 
-        var order = await FindOrderAsync(dataSource, orderId, ct);
-        if (order is null)
+        // The token already makes a forged post useless; a browser's cross-site post is refused all the same.
+        if (!IsSameOrigin(request))
         {
-            return Page(HttpStatusCode.NotFound, "Unknown order", "<p>There is no payment with this order id.</p>");
+            return Page(HttpStatusCode.Forbidden, "Not allowed", "<p>Payments can only be confirmed from the checkout page itself.</p>");
+        }
+
+        var token = request.HasFormContentType ? (await request.ReadFormAsync(ct))[SimulatedGateway.TokenField].ToString() : null;
+        if (await FindPayersOrderAsync(simulator, dataSource, orderId, token, ct) is not { } order)
+        {
+            return InvalidLink();
         }
 
         // Only a booking still waiting for its money may be paid: an expired one must not be charged.
@@ -156,13 +164,42 @@ public static class PaymentEndpoints
             : Page(HttpStatusCode.ServiceUnavailable, "Try again", "<p>The payment could not be processed; try again.</p>");
     }
 
+    /// <summary>
+    /// A browser says where a form post comes from (Origin, or Sec-Fetch-Site); when it does, it must be this
+    /// server. Non-browser clients send neither and are judged by the token alone.
+    /// </summary>
+    private static bool IsSameOrigin(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length > 0)
+        {
+            return string.Equals(origin.TrimEnd('/'), $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+        }
+
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
+        return site.Length == 0 || site is "same-origin" or "none";
+    }
+
+    /// <summary>The order, when the token was issued for it to the patient whose booking it pays; null otherwise.</summary>
+    private static async Task<SimulatorView?> FindPayersOrderAsync(SimulatedGateway simulator, NpgsqlDataSource dataSource, string orderId, string? token, CancellationToken ct) =>
+        simulator.CheckoutPayer(orderId, token) is { } payer && await FindOrderAsync(dataSource, orderId, ct) is { } order && order.PatientId == payer
+            ? order
+            : null;
+
+    private static ContentHttpResult NotAvailable() =>
+        Page(HttpStatusCode.NotFound, "Not available", "<p>The payment simulator is off: this server uses Midtrans.</p>");
+
+    // One answer for a missing, forged, expired or someone else's token and for an unknown order.
+    private static ContentHttpResult InvalidLink() =>
+        Page(HttpStatusCode.Forbidden, "Link not valid", "<p>This checkout link is not valid or has expired. Open the payment again from your consultation in ClinicChat.</p>");
+
     private static async Task<SimulatorView?> FindOrderAsync(NpgsqlDataSource dataSource, string orderId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<SimulatorView>(new CommandDefinition(
             """
             select p.order_id, p.amount, p.status as payment_status, c.status as consultation_status, c.id as consultation_id,
-                   'Consultation with ' || d.display_name as item_name
+                   'Consultation with ' || d.display_name as item_name, c.patient_id
             from payments p join consultations c on c.id = p.consultation_id join users d on d.id = c.doctor_id
             where p.order_id = @OrderId and p.provider = 'simulated'
             """,
@@ -190,5 +227,5 @@ public static class PaymentEndpoints
     private static string ReturnLink(SimulatorView order) =>
         $"<p><a href=\"{ConsultationPath(order)}\">Back to your consultation</a></p>";
 
-    private sealed record SimulatorView(string OrderId, long Amount, string PaymentStatus, string ConsultationStatus, Guid ConsultationId, string ItemName);
+    private sealed record SimulatorView(string OrderId, long Amount, string PaymentStatus, string ConsultationStatus, Guid ConsultationId, string ItemName, Guid PatientId);
 }

@@ -19,10 +19,11 @@ public static class PaymentStatuses
 
 /// <summary>
 /// What booking asks a gateway for: one payment attempt for one consultation. ReturnUrl is the page the payer
-/// should land on when the gateway is done (the web client's consultation page).
+/// should land on when the gateway is done (the web client's consultation page). PayerId is the patient paying.
 /// </summary>
 public sealed record PaymentRequest(
     string OrderId,
+    Guid PayerId,
     long Amount,
     string CustomerName,
     string CustomerEmail,

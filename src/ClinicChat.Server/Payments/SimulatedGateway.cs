@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Dapper;
+using Microsoft.AspNetCore.DataProtection;
 using Npgsql;
 
 namespace ClinicChat.Payments;
@@ -8,13 +10,26 @@ namespace ClinicChat.Payments;
 /// A stand-in for Midtrans when no server key is configured. It keeps its own ledger
 /// (payment_simulator_orders), answers the status re-check from it, and signs notifications with a key
 /// generated at start-up, so the webhook code checks them exactly as it checks Midtrans'.
+/// <para>
+/// Its checkout pages are opened by the browser through a redirect (no Authorization header), so the order id alone
+/// must not be enough to pay or decline: the booking's redirect URL carries a checkout token, protected with the
+/// Data Protection key ring, naming the order and the paying patient and expiring an hour after the booking's
+/// payment window (on the injected clock). Only the patient sees that URL; the page and its approve/decline posts require the token.
+/// </para>
 /// </summary>
-public sealed class SimulatedGateway(NpgsqlDataSource dataSource, TimeProvider time) : IPaymentGateway
+public sealed class SimulatedGateway(NpgsqlDataSource dataSource, TimeProvider time, IDataProtectionProvider protection) : IPaymentGateway
 {
     // Notifications are signed and verified inside the same process and request, so a per-process key is enough.
     private readonly string _serverKey = "SIM-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
+    private readonly IDataProtector _checkoutTokens = protection.CreateProtector("ClinicChat.Payments.SimulatorCheckout.v1");
+
     public const string CheckoutPath = "/payments/simulator";
+
+    public static readonly TimeSpan CheckoutGrace = TimeSpan.FromHours(1);
+
+    /// <summary>The query parameter of the checkout page and the form field of its posts that carry the checkout token.</summary>
+    public const string TokenField = "t";
 
     public string Provider => PaymentProviders.Simulated;
 
@@ -28,8 +43,36 @@ public sealed class SimulatedGateway(NpgsqlDataSource dataSource, TimeProvider t
             values (@OrderId, @Amount, 'pending', @Now, @Now)
             """,
             new { request.OrderId, request.Amount, Now = now }, cancellationToken: cancellationToken));
-        var url = new Uri(request.PublicBase, $"{CheckoutPath}/{Uri.EscapeDataString(request.OrderId)}");
+        // An hour past the payment window, so that a late payer still sees why nothing can be paid; the booking's
+        // state, not the token, is what stops a payment after the window.
+        var expires = request.CreatedAt + request.Expiry + CheckoutGrace;
+        var token = _checkoutTokens.Protect(string.Join('|', request.OrderId, request.PayerId.ToString("N"),
+            expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        var url = new Uri(request.PublicBase, $"{CheckoutPath}/{Uri.EscapeDataString(request.OrderId)}?{TokenField}={Uri.EscapeDataString(token)}");
         return new PaymentSession(Token: null, url.ToString());
+    }
+
+    /// <summary>The patient a checkout token was issued to, when it is genuine, unexpired and for this order; otherwise null.</summary>
+    public Guid? CheckoutPayer(string orderId, string? token)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 1024)
+        {
+            return null;
+        }
+
+        try
+        {
+            var parts = _checkoutTokens.Unprotect(token).Split('|');
+            return parts.Length == 3 && parts[0] == orderId && Guid.TryParseExact(parts[1], "N", out var payer)
+                && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
+                && DateTimeOffset.FromUnixTimeSeconds(expires) > time.GetUtcNow()
+                    ? payer
+                    : null;
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     public async Task<MidtransNotification?> GetStatusAsync(string orderId, CancellationToken cancellationToken)

@@ -58,7 +58,7 @@ public sealed class ConsultationChatReadOnlyTests(ConsultationApp app) : IClassF
         var doctor = await app.CreateDoctorAsync();
         var patient = await app.RegisterPatientAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
-        await (await app.SimulatorAsync(booked.Payment!.OrderId, "approve")).EnsureSuccessAsync();
+        await (await app.SimulatorAsync(booked.Payment!, "approve")).EnsureSuccessAsync();
         var paid = await ConsultationApp.GetAsync(patient, booked.Id);
 
         var early = await patient.Http.PostAsJsonAsync($"/api/v1/conversations/{paid.ConversationId}/messages",

@@ -24,7 +24,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         Assert.Equal("simulated", booked.Payment!.Provider);
         Assert.Equal("pending", booked.Payment.Status);
         Assert.Equal(app.Clock.GetUtcNow() + ConsultationApp.PaymentTimeout, booked.PayBy);
-        Assert.Equal(new Uri(app.BaseAddress, $"/payments/simulator/{booked.Payment.OrderId}"), new Uri(booked.Payment.RedirectUrl!));
+        Assert.Equal(new Uri(app.BaseAddress, $"/payments/simulator/{booked.Payment.OrderId}?t={ConsultationApp.CheckoutToken(booked.Payment)}"), new Uri(booked.Payment.RedirectUrl!));
 
         // The checkout page: plain HTML, two forms, no script.
         var page = await app.CreateAnonymousClient().GetAsync(booked.Payment.RedirectUrl, ct);
@@ -35,7 +35,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         Assert.Contains("/decline\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
 
-        var approve = await app.SimulatorAsync(booked.Payment.OrderId, "approve");
+        var approve = await app.SimulatorAsync(booked.Payment, "approve");
         Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
 
         var requested = await doctorHub.NextMatchingAsync<JsonElement>("consultationRequested", e => e.GetProperty("id").GetGuid() == booked.Id);
@@ -49,7 +49,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         Assert.Equal("read_only", await app.ConversationStatusAsync(paid.ConversationId!.Value));
 
         // A paid checkout page cannot be paid again.
-        Assert.Equal(HttpStatusCode.Conflict, (await app.SimulatorAsync(booked.Payment.OrderId, "approve")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await app.SimulatorAsync(booked.Payment, "approve")).StatusCode);
 
         var acceptResponse = await doctor.Http.PostAsync($"/api/v1/consultations/{booked.Id}/accept", null, ct);
         await acceptResponse.EnsureSuccessAsync();
@@ -101,7 +101,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var patient = await app.RegisterPatientAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
 
-        Assert.Equal(HttpStatusCode.OK, (await app.SimulatorAsync(booked.Payment!.OrderId, "decline")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.SimulatorAsync(booked.Payment!, "decline")).StatusCode);
 
         var cancelled = await ConsultationApp.GetAsync(patient, booked.Id);
         Assert.Equal("cancelled", cancelled.Status);
@@ -110,7 +110,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         Assert.Equal("failed", cancelled.Payment!.Status);
         Assert.Null(cancelled.ConversationId);
         Assert.Equal("awaiting_payment", (await ConsultationApp.BookAsync(patient, doctor.Id)).Status);
-        Assert.Equal(HttpStatusCode.Conflict, (await app.SimulatorAsync(booked.Payment.OrderId, "approve")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await app.SimulatorAsync(booked.Payment!, "approve")).StatusCode);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var doctor = await app.CreateDoctorAsync();
         var patient = await app.RegisterPatientAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
-        await (await app.SimulatorAsync(booked.Payment!.OrderId, "approve")).EnsureSuccessAsync();
+        await (await app.SimulatorAsync(booked.Payment!, "approve")).EnsureSuccessAsync();
 
         var response = await doctor.Http.PostAsync($"/api/v1/consultations/{booked.Id}/decline", null, TestContext.Current.CancellationToken);
 
@@ -137,7 +137,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var doctor = await app.CreateDoctorAsync();
         var patient = await app.RegisterPatientAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
-        await (await app.SimulatorAsync(booked.Payment!.OrderId, "approve")).EnsureSuccessAsync();
+        await (await app.SimulatorAsync(booked.Payment!, "approve")).EnsureSuccessAsync();
         var paid = await ConsultationApp.GetAsync(patient, booked.Id);
         Assert.Equal(app.Clock.GetUtcNow() + ConsultationApp.AcceptTimeout, paid.AcceptBy);
 
@@ -179,7 +179,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         Assert.False(expired.RefundDue);
         Assert.Equal("awaiting_payment", (await ConsultationApp.BookAsync(other, doctor.Id, start)).Status);
         // The expired order's checkout page no longer takes money.
-        Assert.Equal(HttpStatusCode.Conflict, (await app.SimulatorAsync(booked.Payment!.OrderId, "approve")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await app.SimulatorAsync(booked.Payment!, "approve")).StatusCode);
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public sealed class ConsultationLifecycleTests(ConsultationApp app) : IClassFixt
         var nurse = await app.CreateStaffAsync("nurse");
         var admin = await app.AdminAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
-        await (await app.SimulatorAsync(booked.Payment!.OrderId, "approve")).EnsureSuccessAsync();
+        await (await app.SimulatorAsync(booked.Payment!, "approve")).EnsureSuccessAsync();
 
         foreach (var action in new[] { "accept", "decline", "end" })
         {

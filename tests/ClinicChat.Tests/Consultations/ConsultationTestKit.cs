@@ -63,14 +63,20 @@ public class ConsultationApp : ClinicChatApp
     public static async Task<ConsultationView> GetAsync(TestUser user, Guid id) =>
         (await user.Http.GetFromJsonAsync<ConsultationView>($"/api/v1/consultations/{id}"))!;
 
-    public async Task<HttpResponseMessage> SimulatorAsync(string orderId, string action) =>
-        await CreateAnonymousClient().PostAsync($"/payments/simulator/{orderId}/{action}", null);
+    /// <summary>Approves or declines as the checkout page's form does: with the checkout token from the patient's redirect URL.</summary>
+    public async Task<HttpResponseMessage> SimulatorAsync(PaymentView payment, string action) =>
+        await CreateAnonymousClient().PostAsync($"/payments/simulator/{payment.OrderId}/{action}",
+            new FormUrlEncodedContent([KeyValuePair.Create("t", CheckoutToken(payment))]));
+
+    /// <summary>The checkout token in a simulated payment's redirect URL (only the patient is shown it).</summary>
+    public static string CheckoutToken(PaymentView payment) =>
+        System.Web.HttpUtility.ParseQueryString(new Uri(payment.RedirectUrl!).Query)["t"] ?? throw new InvalidOperationException("No checkout token in the redirect URL.");
 
     /// <summary>Booked, paid through the simulator and accepted: an active session.</summary>
     public async Task<ConsultationView> ActiveConsultationAsync(TestUser patient, TestUser doctor)
     {
         var booked = await BookAsync(patient, doctor.Id);
-        await (await SimulatorAsync(booked.Payment!.OrderId, "approve")).EnsureSuccessAsync();
+        await (await SimulatorAsync(booked.Payment!, "approve")).EnsureSuccessAsync();
         var accepted = await doctor.Http.PostAsync($"/api/v1/consultations/{booked.Id}/accept", null);
         await accepted.EnsureSuccessAsync();
         return (await accepted.Content.ReadFromJsonAsync<ConsultationView>())!;

@@ -65,7 +65,7 @@ public sealed class SchedulerTests(ConsultationApp app) : IClassFixture<Consulta
             active = await before.ActiveConsultationAsync(await before.RegisterPatientAsync(), doctor);
             unpaid = await ConsultationApp.BookAsync(await before.RegisterPatientAsync(), doctor.Id);
             unaccepted = await ConsultationApp.BookAsync(await before.RegisterPatientAsync(), doctor.Id);
-            await (await before.SimulatorAsync(unaccepted.Payment!.OrderId, "approve")).EnsureSuccessAsync();
+            await (await before.SimulatorAsync(unaccepted.Payment!, "approve")).EnsureSuccessAsync();
             database = before.ConnectionString;
             stoppedAt = before.Clock.GetUtcNow();
         }

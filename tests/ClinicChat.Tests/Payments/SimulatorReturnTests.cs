@@ -17,7 +17,7 @@ public sealed class SimulatorReturnTests(ConsultationApp app) : IClassFixture<Co
         var checkout = await (await app.CreateAnonymousClient().GetAsync(booked.Payment!.RedirectUrl, ct)).Content.ReadAsStringAsync(ct);
         Assert.Contains(back, checkout, StringComparison.Ordinal);
 
-        var paid = await (await app.SimulatorAsync(booked.Payment.OrderId, "approve")).Content.ReadAsStringAsync(ct);
+        var paid = await (await app.SimulatorAsync(booked.Payment, "approve")).Content.ReadAsStringAsync(ct);
         Assert.Contains("Payment received", paid, StringComparison.Ordinal);
         Assert.Contains(back, paid, StringComparison.Ordinal);
     }
@@ -30,7 +30,7 @@ public sealed class SimulatorReturnTests(ConsultationApp app) : IClassFixture<Co
         var patient = await app.RegisterPatientAsync();
         var booked = await ConsultationApp.BookAsync(patient, doctor.Id);
 
-        var declined = await (await app.SimulatorAsync(booked.Payment!.OrderId, "decline")).Content.ReadAsStringAsync(ct);
+        var declined = await (await app.SimulatorAsync(booked.Payment!, "decline")).Content.ReadAsStringAsync(ct);
 
         Assert.Contains($"href=\"/consultations/{booked.Id}\"", declined, StringComparison.Ordinal);
     }
