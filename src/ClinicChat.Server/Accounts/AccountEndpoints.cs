@@ -12,11 +12,7 @@ public static class AccountEndpoints
     public static RouteGroupBuilder MapAuth(this RouteGroupBuilder group)
     {
         group.MapPost("/register", async Task<Results<Created<UserDto>, ProblemHttpResult>> (RegisterRequest request, AccountService accounts, CancellationToken ct) =>
-            await accounts.RegisterPatientAsync(request, ct) switch
-            {
-                AccountService.Created created => TypedResults.Created($"/api/v1/me", created.User),
-                var other => ToProblem(other),
-            });
+            ToCreated(await accounts.RegisterPatientAsync(request, ct), _ => "/api/v1/me"));
 
         group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, AccountService accounts, CancellationToken ct) =>
             ToTokens(await accounts.LoginAsync(request, ct)));
@@ -43,11 +39,7 @@ public static class AccountEndpoints
     public static RouteGroupBuilder MapAdminUsers(this RouteGroupBuilder group)
     {
         group.MapPost("/", async Task<Results<Created<UserDto>, ProblemHttpResult>> (CreateStaffRequest request, ClaimsPrincipal admin, AccountService accounts, CancellationToken ct) =>
-            await accounts.CreateStaffAsync(request, admin.UserId(), ct) switch
-            {
-                AccountService.Created created => TypedResults.Created($"/api/v1/admin/users/{created.User.Id}", created.User),
-                var other => ToProblem(other),
-            });
+            ToCreated(await accounts.CreateStaffAsync(request, admin.UserId(), ct), user => $"/api/v1/admin/users/{user.Id}"));
 
         group.MapGet("/", async Task<Results<Ok<IReadOnlyList<AdminUserDto>>, ValidationProblem>> (string? role, AccountService accounts, CancellationToken ct) =>
             role is not null && !Roles.All.Contains(role)
@@ -58,25 +50,20 @@ public static class AccountEndpoints
         {
             if (id == admin.UserId())
             {
-                return Problems.Conflict("Admins cannot disable their own account.");
+                return Problems.Conflict("user.cannot_disable_self", "Admins cannot disable their own account.");
             }
 
-            return await accounts.DisableAsync(id, admin.UserId(), ct) ? TypedResults.NoContent() : Problems.NotFound("User");
+            return await accounts.DisableAsync(id, admin.UserId(), ct) ? TypedResults.NoContent() : Problems.NotFound("user.not_found", "User");
         });
 
         return group;
     }
 
-    private static Results<SignInHttpResult, ProblemHttpResult> ToTokens(AccountService.Outcome outcome) => outcome switch
-    {
-        AccountService.Success success => TypedResults.SignIn(success.Principal, authenticationScheme: BearerTokenDefaults.AuthenticationScheme),
-        var other => ToProblem(other),
-    };
+    private static Results<SignInHttpResult, ProblemHttpResult> ToTokens(Outcome<ClaimsPrincipal> outcome) =>
+        outcome.Failure is { } failure
+            ? failure.ToProblem()
+            : TypedResults.SignIn(outcome.Value!, authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
 
-    private static ProblemHttpResult ToProblem(AccountService.Outcome outcome)
-    {
-        var failure = (AccountService.Failure)outcome;
-        var extensions = failure.Errors is null ? null : new Dictionary<string, object?> { ["errors"] = failure.Errors };
-        return TypedResults.Problem(title: failure.Title, detail: failure.Detail, statusCode: failure.StatusCode, extensions: extensions);
-    }
+    private static Results<Created<UserDto>, ProblemHttpResult> ToCreated(Outcome<UserDto> outcome, Func<UserDto, string> location) =>
+        outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Created(location(outcome.Value!), outcome.Value);
 }

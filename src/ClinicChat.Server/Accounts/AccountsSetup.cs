@@ -73,11 +73,8 @@ public static class AccountsSetup
             options.OnRejected = async (context, ct) =>
             {
                 var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails = { Title = "Too many requests", Detail = "Too many attempts; wait a minute and try again.", Status = StatusCodes.Status429TooManyRequests },
-                });
+                await problems.TryWriteAsync(context.HttpContext,
+                    new Failure("auth.too_many_attempts", FailureKind.RateLimited, "Too many attempts; wait a minute and try again."));
             };
         });
 

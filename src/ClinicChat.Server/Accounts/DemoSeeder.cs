@@ -35,9 +35,9 @@ internal sealed partial class DemoSeeder(
         var ids = new Dictionary<string, Guid>();
         foreach (var (email, name, role) in Accounts)
         {
-            if (await accounts.CreateUserAsync(email, Password, name, role, actorId: null, cancellationToken) is AccountService.Created created)
+            if (await accounts.CreateUserAsync(email, Password, name, role, actorId: null, cancellationToken) is { Value: { } created })
             {
-                ids[email] = created.User.Id;
+                ids[email] = created.Id;
             }
         }
 

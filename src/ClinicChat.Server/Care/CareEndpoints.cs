@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Security.Claims;
 using ClinicChat.Accounts;
 using ClinicChat.Conversations;
@@ -35,7 +36,7 @@ public static class CareEndpoints
         group.MapGet("/nurse", async Task<Results<Ok<CareNurseDto>, ProblemHttpResult>> (ClaimsPrincipal patient, CareService care, CancellationToken ct) =>
             await care.NurseAsync(patient.UserId(), ct) is { } nurse
                 ? TypedResults.Ok(nurse)
-                : ChatFailure.NotFound("An assigned nurse").ToProblem())
+                : CareService.NoNurse.ToProblem())
             .RequireAuthorization(Roles.Patient);
 
         group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using ClinicChat.Realtime;
 using Microsoft.AspNetCore.SignalR;
 
@@ -7,7 +8,7 @@ namespace ClinicChat.Conversations;
 /// Publishes chat events after the change is committed. Message events go to the connections subscribed to
 /// the conversation (its SignalR group); per-user events go to every connection of that user.
 /// </summary>
-public sealed partial class ChatNotifier(IHubContext<ChatHub, IChatClient> hub, ILogger<ChatNotifier> logger)
+public sealed class ChatNotifier(IHubContext<ChatHub, IChatClient> hub, ILogger<ChatNotifier> logger)
 {
     public static string ConversationGroup(Guid conversationId) => $"c:{conversationId}";
 
@@ -27,18 +28,5 @@ public sealed partial class ChatNotifier(IHubContext<ChatHub, IChatClient> hub, 
     public IChatClient Conversation(Guid conversationId) => hub.Clients.Group(ConversationGroup(conversationId));
 
     /// <summary>Awaits event sends whose failure must not fail the committed operation that caused them.</summary>
-    public async Task ObserveAsync(Task publish)
-    {
-        try
-        {
-            await publish;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogPublishFailed(e);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing a chat event failed; clients recover through Sync")]
-    private partial void LogPublishFailed(Exception exception);
+    public Task ObserveAsync(Task publish) => BestEffort.RunAsync(publish, logger, "chat event");
 }

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Security.Claims;
 using ClinicChat.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,7 +31,7 @@ public static class ConversationEndpoints
             Guid id, ClaimsPrincipal user, ConversationQueries conversations, CancellationToken ct) =>
             await conversations.GetAsync(ChatCaller.From(user), id, ct) is { } conversation
                 ? TypedResults.Ok(conversation)
-                : ChatFailure.NotFound("Conversation").ToProblem());
+                : ConversationFailures.NotFound.ToProblem());
 
         group.MapGet("/{id:guid}/messages", async Task<Results<Ok<MessagePage>, ProblemHttpResult>> (
             Guid id, long? before, long? after, int? limit, ClaimsPrincipal user, MessageHistory history, HttpContext http, CancellationToken ct) =>
@@ -90,5 +91,5 @@ public static class ConversationEndpoints
     }
 
     private static ProblemHttpResult Invalid(string field, string message) =>
-        new ChatFailure(ChatFailureKind.Invalid, message, new Dictionary<string, string[]> { [field] = [message] }).ToProblem();
+        Failure.Field(field, message).ToProblem();
 }

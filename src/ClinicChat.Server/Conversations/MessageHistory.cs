@@ -29,14 +29,14 @@ public sealed class MessageHistory(NpgsqlDataSource dataSource, TimeProvider tim
         var size = MessageRules.ValidateLimit(limit, errors);
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var forward = after is not null;
         var sql = $"""
             select c.kind from conversations c where c.id = @Id and {ConversationQueries.AccessPredicate};
 
-            select {MessageLog.MessageColumns} from messages
+            select {ConversationQueries.MessageColumns} from messages
             where conversation_id = @Id and seq > @After and seq < @Before
               and exists (select 1 from conversations c where c.id = @Id and {ConversationQueries.AccessPredicate})
             order by seq {(forward ? "asc" : "desc")}
@@ -62,7 +62,7 @@ public sealed class MessageHistory(NpgsqlDataSource dataSource, TimeProvider tim
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken));
         if (await results.ReadSingleOrDefaultAsync<string>() is null)
         {
-            return ChatFailure.NotFound("Conversation");
+            return ConversationFailures.NotFound;
         }
 
         var messages = (await results.ReadAsync<MessageDto>()).AsList();

@@ -73,7 +73,7 @@ public sealed class ReadReceipts(
 
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var moved = await MoveAsync(caller, conversationId, read: true, upToSeq, messageIds, cancellationToken);
@@ -114,7 +114,7 @@ public sealed class ReadReceipts(
         MessageRules.ValidateSeq(upToSeq, "upToSeq", errors);
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var moved = await MoveAsync(caller, conversationId, read: false, upToSeq, null, cancellationToken);
@@ -136,7 +136,7 @@ public sealed class ReadReceipts(
     {
         if (await queries.FindAccessAsync(caller, conversationId, cancellationToken) is null)
         {
-            return ChatFailure.NotFound("Conversation");
+            return ConversationFailures.NotFound;
         }
 
         var counts = await unread.CountAsync([caller.UserId], cancellationToken);
@@ -172,7 +172,7 @@ public sealed class ReadReceipts(
         // Not a member: an admin looking at a support room has no watermark to move; anyone else learns nothing.
         if (await queries.FindAccessAsync(connection, caller, conversationId, cancellationToken) is null)
         {
-            return ChatFailure.NotFound("Conversation");
+            return ConversationFailures.NotFound;
         }
 
         return new MoveRow { UnreadTotal = (await unread.SummaryAsync(caller.UserId, cancellationToken)).TotalUnread };

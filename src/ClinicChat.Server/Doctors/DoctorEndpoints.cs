@@ -19,14 +19,14 @@ public static class DoctorEndpoints
             TypedResults.Ok(await doctors.ListAsync(ct)));
 
         group.MapGet("/{id:guid}", async Task<Results<Ok<DoctorDto>, ProblemHttpResult>> (Guid id, DoctorDirectory doctors, CancellationToken ct) =>
-            await doctors.FindAsync(id, ct) is { } doctor ? TypedResults.Ok(doctor) : Problems.NotFound("Doctor"));
+            await doctors.FindAsync(id, ct) is { } doctor ? TypedResults.Ok(doctor) : Problems.NotFound("doctor.not_found", "Doctor"));
 
         group.MapPut("/{id:guid}/profile", async Task<Results<Ok<DoctorDto>, ValidationProblem, ProblemHttpResult>> (
             Guid id, DoctorProfileRequest request, ClaimsPrincipal user, DoctorDirectory doctors, CancellationToken ct) =>
         {
             if (!MayEdit(user, id))
             {
-                return Problems.Forbidden("Only the doctor or an admin may edit this profile.");
+                return Problems.Forbidden("doctor.edit_forbidden", "Only the doctor or an admin may edit this profile.");
             }
 
             var errors = new FieldErrors();
@@ -55,20 +55,20 @@ public static class DoctorEndpoints
             return await doctors.UpdateProfileAsync(id, specialty, request.Fee!.Value, bio, user.UserId(), ct)
                    && await doctors.FindAsync(id, ct) is { } doctor
                 ? TypedResults.Ok(doctor)
-                : Problems.NotFound("Doctor");
+                : Problems.NotFound("doctor.not_found", "Doctor");
         });
 
         group.MapGet("/{id:guid}/schedule", async Task<Results<Ok<IReadOnlyList<ScheduleEntryDto>>, ProblemHttpResult>> (Guid id, DoctorDirectory doctors, CancellationToken ct) =>
             await doctors.FindScheduleAsync(id, ct) is { } schedule
                 ? TypedResults.Ok<IReadOnlyList<ScheduleEntryDto>>([.. schedule.Intervals.Select(i => i.ToDto())])
-                : Problems.NotFound("Doctor"));
+                : Problems.NotFound("doctor.not_found", "Doctor"));
 
         group.MapPut("/{id:guid}/schedule", async Task<Results<Ok<IReadOnlyList<ScheduleEntryDto>>, ValidationProblem, ProblemHttpResult>> (
             Guid id, List<ScheduleEntryDto?>? request, ClaimsPrincipal user, DoctorDirectory doctors, CancellationToken ct) =>
         {
             if (!MayEdit(user, id))
             {
-                return Problems.Forbidden("Only the doctor or an admin may edit this schedule.");
+                return Problems.Forbidden("doctor.edit_forbidden", "Only the doctor or an admin may edit this schedule.");
             }
 
             var errors = new FieldErrors();
@@ -80,7 +80,7 @@ public static class DoctorEndpoints
 
             return await doctors.ReplaceScheduleAsync(id, schedule, user.UserId(), ct)
                 ? TypedResults.Ok<IReadOnlyList<ScheduleEntryDto>>([.. schedule.Intervals.Select(i => i.ToDto())])
-                : Problems.NotFound("Doctor");
+                : Problems.NotFound("doctor.not_found", "Doctor");
         });
 
         return group;

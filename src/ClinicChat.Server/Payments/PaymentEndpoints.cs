@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Net;
 using System.Text;
 using ClinicChat.Consultations;
@@ -42,7 +43,7 @@ public static class PaymentEndpoints
                 var read = await reader.ReadBlockAsync(buffer, ct);
                 if (read > PaymentNotifications.MaxBodyChars)
                 {
-                    return TypedResults.Problem(title: "Payload too large", statusCode: StatusCodes.Status413PayloadTooLarge);
+                    return new Failure("request.too_large", FailureKind.PayloadTooLarge, "The notification is larger than any Midtrans sends.", Title: "Payload too large").ToProblem();
                 }
 
                 body = new string(buffer, 0, read);
@@ -51,9 +52,9 @@ public static class PaymentEndpoints
             return await notifications.HandleAsync(body, ct) switch
             {
                 NotificationOutcome.Processed or NotificationOutcome.Ignored => TypedResults.Ok(),
-                NotificationOutcome.Malformed => TypedResults.Problem(title: "Malformed notification", detail: "Expected Midtrans notification JSON.", statusCode: StatusCodes.Status400BadRequest),
-                NotificationOutcome.Forged => TypedResults.Problem(title: "Invalid signature", detail: "signature_key does not match.", statusCode: StatusCodes.Status401Unauthorized),
-                _ => TypedResults.Problem(title: "Try again later", detail: "The payment could not be verified with the gateway yet.", statusCode: StatusCodes.Status503ServiceUnavailable),
+                NotificationOutcome.Malformed => new Failure("payment.notification_malformed", FailureKind.Invalid, "Expected Midtrans notification JSON.", Title: "Malformed notification").ToProblem(),
+                NotificationOutcome.Forged => new Failure("payment.signature_invalid", FailureKind.Unauthorized, "signature_key does not match.", Title: "Invalid signature").ToProblem(),
+                _ => new Failure("payment.unverified", FailureKind.Unavailable, "The payment could not be verified with the gateway yet.", Title: "Try again later").ToProblem(),
             };
         }).AllowAnonymous().DisableAntiforgery();
         return group;

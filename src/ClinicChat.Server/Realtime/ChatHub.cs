@@ -1,5 +1,5 @@
+using ClinicChat.Infrastructure;
 using ClinicChat.Accounts;
-using ClinicChat.Support;
 using ClinicChat.Conversations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -25,7 +25,7 @@ public sealed class ChatHub(
     PresenceNotifier presence,
     IPresence online,
     HubConnectionRegistry registry,
-    SupportDesk supportDesk,
+    IEnumerable<IUserCameOnlineObserver> cameOnline,
     TimeProvider time) : Hub<IChatClient>
 {
     public const int MaxTypingCallsPerSecond = 10;
@@ -39,9 +39,12 @@ public sealed class ChatHub(
     {
         registry.Add(Context);
         var userId = Context.User!.UserId();
-        if (await presence.ConnectedAsync(userId, Context.ConnectionAborted) && Context.User!.IsAdmin())
+        if (await presence.ConnectedAsync(userId, Context.ConnectionAborted))
         {
-            await supportDesk.AdminCameOnlineAsync(userId, Context.ConnectionAborted);
+            foreach (var observer in cameOnline)
+            {
+                await observer.OnUserCameOnlineAsync(userId, Context.User!.IsAdmin(), Context.ConnectionAborted);
+            }
         }
 
         await base.OnConnectedAsync();
@@ -64,13 +67,13 @@ public sealed class ChatHub(
         var ct = Context.ConnectionAborted;
         if (await conversations.FindAccessAsync(Caller, conversationId, ct) is null)
         {
-            throw ChatFailure.NotFound("Conversation").ToHubException();
+            throw ConversationFailures.NotFound.ToHubException();
         }
 
         await Groups.AddToGroupAsync(Context.ConnectionId, ChatNotifier.ConversationGroup(conversationId), ct);
         Verified.Add(conversationId);
         var conversation = await conversations.GetAsync(Caller, conversationId, ct)
-            ?? throw ChatFailure.NotFound("Conversation").ToHubException();
+            ?? throw ConversationFailures.NotFound.ToHubException();
         return new SubscribeResult(conversation, conversation.LastSeq,
             [.. conversation.Members.Select(m => m.UserId).Where(online.IsOnline)]);
     }
@@ -96,7 +99,7 @@ public sealed class ChatHub(
         {
             if (await conversations.FindAccessAsync(Caller, conversationId, Context.ConnectionAborted) is null)
             {
-                throw ChatFailure.NotFound("Conversation").ToHubException();
+                throw ConversationFailures.NotFound.ToHubException();
             }
 
             Verified.Add(conversationId);

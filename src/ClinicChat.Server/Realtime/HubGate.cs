@@ -22,7 +22,7 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
         var request = context.Request;
         if (request.Headers.Origin is { Count: > 0 } origins && origins.ToString() is var origin && !IsAllowedOrigin(request, origin))
         {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed", "This origin may not open the chat hub.");
+            await RefuseAsync(context, new Failure("hub.origin_not_allowed", FailureKind.Forbidden, "This origin may not open the chat hub.", Title: "Origin not allowed"));
             return;
         }
 
@@ -65,21 +65,10 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
         cors.Value.IsAllowed(origin)
         || string.Equals(origin.TrimEnd('/'), $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
 
-    private static Task RefuseFullAsync(HttpContext context)
-    {
-        context.Response.Headers.RetryAfter = "5";
-        return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Too many connections",
-            "The chat hub is at its connection limit; try again shortly.");
-    }
+    private static Task RefuseFullAsync(HttpContext context) =>
+        RefuseAsync(context, new Failure("hub.full", FailureKind.Unavailable, "The chat hub is at its connection limit; try again shortly.",
+            Title: "Too many connections", RetryAfter: TimeSpan.FromSeconds(5)));
 
-    private static async Task RefuseAsync(HttpContext context, int status, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
-    }
+    private static Task RefuseAsync(HttpContext context, Failure failure) =>
+        context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(context, failure);
 }

@@ -10,16 +10,6 @@ public static class SupportEndpoints
 {
     public const int MaxNoteLength = 2000;
 
-    public static WebApplicationBuilder AddSupport(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<SupportRoomReader>();
-        builder.Services.AddSingleton<SupportDesk>();
-        builder.Services.AddSingleton<IMessageSentObserver>(services => services.GetRequiredService<SupportDesk>());
-        builder.Services.AddSingleton<IUserDisabledObserver>(services => services.GetRequiredService<SupportDesk>());
-        builder.Services.AddSingleton<SupportStats>();
-        return builder;
-    }
-
     /// <summary>
     /// The user side (open/get my room, write to the desk, read my room) for any signed-in user, and the desk
     /// (list, assign, close, stats) for admins only. Map on a group that requires authentication.
@@ -27,7 +17,7 @@ public static class SupportEndpoints
     public static RouteGroupBuilder MapSupport(this RouteGroupBuilder group)
     {
         group.MapPost("/room", async Task<Results<Created<SupportRoomDto>, Ok<SupportRoomDto>, ProblemHttpResult>> (
-            ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+            ClaimsPrincipal user, SupportRooms desk, CancellationToken ct) =>
         {
             if (user.IsAdmin())
             {
@@ -41,10 +31,10 @@ public static class SupportEndpoints
         });
 
         group.MapGet("/room", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
-            await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : Problems.NotFound("Support room"));
+            await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : SupportRooms.RoomNotFound.ToProblem());
 
         group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
-            SupportMessageRequest request, ClaimsPrincipal user, SupportDesk desk, HttpContext http, CancellationToken ct) =>
+            SupportMessageRequest request, ClaimsPrincipal user, SupportRooms desk, HttpContext http, CancellationToken ct) =>
             user.IsAdmin()
                 ? AdminsRunTheDesk()
                 : ConversationEndpoints.ToSendResult(await desk.SendAsync(user.UserId(), request.ClientMessageId, request.Text, ct), http));
@@ -54,7 +44,7 @@ public static class SupportEndpoints
             Guid id, ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
             await rooms.FindAsync(id, user.UserId(), ct) is { } room && (user.IsAdmin() || room.User.UserId == user.UserId())
                 ? TypedResults.Ok(room)
-                : Problems.NotFound("Support room"));
+                : SupportRooms.RoomNotFound.ToProblem());
 
         var desk = group.MapGroup("").RequireAuthorization(Roles.Admin);
 
@@ -79,16 +69,11 @@ public static class SupportEndpoints
         });
 
         desk.MapPost("/rooms/{id:guid}/assign", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
-            Guid id, AssignRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
-            await desk.AssignAsync(id, request?.AdminId ?? user.UserId(), user.UserId(), ct) switch
-            {
-                SupportDesk.Done done => TypedResults.Ok(done.Room),
-                SupportDesk.Refused { Field: { } field } => Problems.Field(field, "The assignee must be an enabled admin."),
-                var other => ToProblem(other),
-            });
+            Guid id, AssignRoomRequest? request, ClaimsPrincipal user, SupportAssignments desk, CancellationToken ct) =>
+            ToRoomResult(await desk.AssignAsync(id, request?.AdminId ?? user.UserId(), user.UserId(), ct)));
 
         desk.MapPost("/rooms/{id:guid}/close", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
-            Guid id, CloseRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+            Guid id, CloseRoomRequest? request, ClaimsPrincipal user, SupportClosing desk, CancellationToken ct) =>
         {
             var note = string.IsNullOrWhiteSpace(request?.Note) ? null : request.Note.Trim();
             if (note is { Length: > MaxNoteLength })
@@ -96,11 +81,7 @@ public static class SupportEndpoints
                 return Problems.Field("note", $"Note must be at most {MaxNoteLength} characters.");
             }
 
-            return await desk.CloseAsync(id, user.UserId(), note, ct) switch
-            {
-                SupportDesk.Done done => TypedResults.Ok(done.Room),
-                var other => ToProblem(other),
-            };
+            return ToRoomResult(await desk.CloseAsync(id, user.UserId(), note, ct));
         });
 
         desk.MapGet("/stats", async Task<Results<Ok<SupportStatsDto>, ValidationProblem>> (
@@ -125,11 +106,8 @@ public static class SupportEndpoints
     }
 
     private static ProblemHttpResult AdminsRunTheDesk() =>
-        Problems.Forbidden("Admins answer support rooms from the desk; they do not open their own.");
+        Problems.Forbidden("support.admin_not_allowed", "Admins answer support rooms from the desk; they do not open their own.");
 
-    private static ProblemHttpResult ToProblem(SupportDesk.Outcome outcome) => outcome switch
-    {
-        SupportDesk.Refused refused => Problems.Status(refused.StatusCode, refused.Title, refused.Detail),
-        _ => Problems.NotFound("Support room"),
-    };
+    private static Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult> ToRoomResult(Outcome<SupportRoomDto> outcome) =>
+        outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Ok(outcome.Value!);
 }
