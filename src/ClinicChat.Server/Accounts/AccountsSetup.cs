@@ -28,11 +28,12 @@ public sealed class AccountsOptions
 
 public static class AccountsSetup
 {
-    public const string HubPath = "/hubs/chat";
+    public const string AccessTokenQueryKey = "access_token";
 
-    internal const string AccessTokenQueryKey = "access_token";
-
-    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    /// <param name="queryTokenPath">
+    /// The one path (the chat hub's, which Realtime owns) whose requests may carry the access token in the query string.
+    /// </param>
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder, PathString queryTokenPath)
     {
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
             .AddBearerToken(options =>
@@ -43,7 +44,7 @@ public static class AccountsSetup
                 {
                     // Browsers cannot set headers on a WebSocket, so the hub (and only the hub) takes the token from the query.
                     // The header is checked first so that a header-authenticated hub request never parses its query.
-                    if (context.HttpContext.Request.Path.StartsWithSegments(HubPath)
+                    if (context.HttpContext.Request.Path.StartsWithSegments(queryTokenPath)
                         && string.IsNullOrEmpty(context.Request.Headers.Authorization)
                         && context.Request.Query[AccessTokenQueryKey] is { Count: 1 } token)
                     {
@@ -90,48 +91,60 @@ public static class AccountsSetup
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<AccountService>();
-        builder.Services.AddSingleton<HubConnectAdmission>();
         builder.Services.AddSingleton<IDatabaseInitializer, AdminBootstrap>();
-        builder.Services.AddSingleton<IDatabaseInitializer, DemoSeeder>();
         return builder;
     }
 
     /// <summary>
-    /// Authentication plus the session check that makes revocation immediate, then authorization. The hub's connect
-    /// request skips all three: <see cref="HubConnectAdmission"/> applies the same checks to it in front of the hub
-    /// (called by the hub gate, see RealtimeSetup.UseRealtimeGate), so that none of these middlewares stays on the
-    /// stack of every open connection.
+    /// Authentication plus the session check that makes revocation immediate, then authorization. Requests for which
+    /// <paramref name="admittedElsewhere"/> is true skip all three: the hub's connect request, which Realtime's
+    /// HubConnectAdmission admits in front of the hub with the same checks (including <see cref="CheckSessionAsync"/>),
+    /// so that none of these middlewares stays on the stack of every open connection.
     /// </summary>
-    public static IApplicationBuilder UseClinicAuthentication(this IApplicationBuilder app)
+    public static IApplicationBuilder UseClinicAuthentication(this IApplicationBuilder app, Func<HttpContext, bool> admittedElsewhere)
     {
-        app.UseWhen(context => !IsHubConnect(context), branch => branch.UseAuthentication());
+        app.UseWhen(context => !admittedElsewhere(context), branch => branch.UseAuthentication());
         // WebApplication adds UseAuthentication and UseAuthorization in front of everything unless it sees these marks,
         // which a branch's UseAuthentication/UseAuthorization set only on the branch (ASP.NET Core's WebApplicationBuilder,
         // AuthenticationMiddlewareSetKey and AuthorizationMiddlewareSetKey). Without them the hub connect request would
         // meet the framework middlewares after all.
         app.Properties["__AuthenticationMiddlewareSet"] = true;
-        app.Use(next => context => IsHubConnect(context) ? next(context) : CheckSessionAsync(context, next));
-        app.UseWhen(context => !IsHubConnect(context), branch => branch.UseAuthorization());
+        app.Use(next => async context =>
+        {
+            if (!admittedElsewhere(context))
+            {
+                await CheckSessionAsync(context);
+            }
+
+            await next(context);
+        });
+        app.UseWhen(context => !admittedElsewhere(context), branch => branch.UseAuthorization());
         app.Properties["__AuthorizationMiddlewareSet"] = true;
         app.UseRateLimiter();
         return app;
     }
 
-    // The hub's connect request (its negotiate is below it): it lives as long as the WebSocket.
-    internal static bool IsHubConnect(HttpContext context) => context.Request.Path == HubPath;
-
-    private static async Task CheckSessionAsync(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// The one session check, for the HTTP pipeline and the hub's admission alike: true when the request is signed in
+    /// with a session that is still active. A revoked or unknown session makes the request anonymous from here on, so
+    /// authorization answers 401 exactly as for a missing token.
+    /// </summary>
+    public static async Task<bool> CheckSessionAsync(HttpContext context)
     {
-        if (context.User.Identity?.IsAuthenticated == true)
+        if (context.User.Identity?.IsAuthenticated != true)
         {
-            var sessions = context.RequestServices.GetRequiredService<SessionStore>();
-            if (context.User.SessionId() is not { } sessionId || !await sessions.IsActiveAsync(sessionId, context.RequestAborted))
-            {
-                // Anonymous from here on: authorization answers 401 exactly as for a missing token.
-                context.User = new ClaimsPrincipal(new ClaimsIdentity());
-            }
+            return false;
         }
 
-        await next(context);
+        // Through the request's services: the pipeline is built before start-up has checked the database settings,
+        // which reports a missing one as one clean line.
+        var sessions = context.RequestServices.GetRequiredService<SessionStore>();
+        if (context.User.SessionId() is { } sessionId && await sessions.IsActiveAsync(sessionId, context.RequestAborted))
+        {
+            return true;
+        }
+
+        context.User = new ClaimsPrincipal(new ClaimsIdentity());
+        return false;
     }
 }

@@ -14,7 +14,7 @@ public static class AuditEndpoints
         return builder;
     }
 
-    /// <summary>Under /admin/audit, admin only (PRODUCT.md §1: admins read the audit log).</summary>
+    /// <summary>Under /admin/audit, admin only: reading the audit log is an admin duty.</summary>
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder group)
     {
         group.MapGet("/", async Task<Results<Ok<AuditPage>, ValidationProblem>> (

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace ClinicChat.Conversations;
 
 /// <summary>
-/// The chat REST routes (PRODUCT.md §5). Handlers only translate: every rule lives in the services the hub uses
+/// The chat REST routes of the public API. Handlers only translate: every rule lives in the services the hub uses
 /// too. A conversation the caller may not access answers 404, exactly like one that does not exist.
 /// </summary>
 public static class ConversationEndpoints

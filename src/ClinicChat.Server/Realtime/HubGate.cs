@@ -27,7 +27,7 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
         }
 
         var max = limits.Value.MaxHubConnections;
-        if (request.Path.StartsWithSegments($"{AccountsSetup.HubPath}/negotiate"))
+        if (request.Path.StartsWithSegments($"{RealtimeSetup.HubPath}/negotiate"))
         {
             if (ActiveConnections >= max)
             {
@@ -50,7 +50,7 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
 
         try
         {
-            if (!AccountsSetup.IsHubConnect(context) || await admission.AdmitAsync(context))
+            if (!RealtimeSetup.IsHubConnect(context) || await admission.AdmitAsync(context))
             {
                 await next(context);
             }

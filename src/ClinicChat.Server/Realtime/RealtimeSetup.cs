@@ -7,6 +7,11 @@ namespace ClinicChat.Realtime;
 
 public static class RealtimeSetup
 {
+    public const string HubPath = "/hubs/chat";
+
+    /// <summary>The hub's connect request (its negotiate is below it): it lives as long as the WebSocket.</summary>
+    public static bool IsHubConnect(HttpContext context) => context.Request.Path == HubPath;
+
     public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
     {
         var maxMessageBytes = builder.Configuration.GetValue<long?>($"{LimitsOptions.Section}:MaxHubMessageBytes") ?? 32 * 1024;
@@ -30,6 +35,7 @@ public static class RealtimeSetup
         builder.Services.AddSingleton<PresenceNotifier>();
         builder.Services.AddSingleton<TypingTracker>();
         builder.Services.AddSingleton<HubConnectionRegistry>();
+        builder.Services.AddSingleton<HubConnectAdmission>();
         builder.Services.AddSingleton<HubGate>();
         builder.Services.AddHostedService<SessionSweeper>();
         return builder;
@@ -40,13 +46,13 @@ public static class RealtimeSetup
     {
         var gate = app.ApplicationServices.GetRequiredService<HubGate>();
         return app.UseWhen(
-            context => context.Request.Path.StartsWithSegments(AccountsSetup.HubPath),
+            context => context.Request.Path.StartsWithSegments(HubPath),
             branch => branch.Use(next => context => gate.InvokeAsync(context, next)));
     }
 
     public static WebApplication MapRealtime(this WebApplication app)
     {
-        app.MapHub<ChatHub>(AccountsSetup.HubPath);
+        app.MapHub<ChatHub>(HubPath);
         return app;
     }
 }

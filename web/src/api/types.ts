@@ -1,4 +1,4 @@
-// Wire shapes of the public contract (PRODUCT.md §5). Ids are opaque strings; times are ISO 8601 UTC.
+// Wire shapes of the public REST contract. Ids are opaque strings; times are ISO 8601 UTC.
 
 export type Role = "patient" | "doctor" | "nurse" | "admin";
 
@@ -197,7 +197,7 @@ export interface SupportStats {
   resolvedRooms: number;
 }
 
-// Hub events (PRODUCT.md §4).
+// Hub events of the public real-time contract.
 export interface MessageDeletedEvent {
   conversationId: string;
   messageId: string;

@@ -1,8 +1,9 @@
+using ClinicChat.Accounts;
 using ClinicChat.Care;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 
-namespace ClinicChat.Accounts;
+namespace ClinicChat.Demo;
 
 /// <summary>Demo accounts for Development, so that every role can be tried straight after ./run.</summary>
 internal sealed partial class DemoSeeder(
