@@ -7,12 +7,6 @@ public static class AuditEndpoints
 {
     public const int MaxFilterLength = 200;
 
-    public static WebApplicationBuilder AddAudit(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<AuditLog>();
-        builder.Services.AddSingleton<AuditReader>();
-        return builder;
-    }
 
     /// <summary>Under /admin/audit, admin only: reading the audit log is an admin duty.</summary>
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder group)

@@ -8,12 +8,6 @@ namespace ClinicChat.Care;
 
 public static class CareEndpoints
 {
-    public static WebApplicationBuilder AddCare(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<CareService>();
-        return builder;
-    }
-
     /// <summary>Under /admin/patients, admin only.</summary>
     public static RouteGroupBuilder MapCareAdmin(this RouteGroupBuilder group)
     {

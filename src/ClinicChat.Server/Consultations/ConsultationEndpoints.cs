@@ -12,18 +12,6 @@ public static class ConsultationEndpoints
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
-    public static WebApplicationBuilder AddConsultations(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ConsultationOptions>().BindConfiguration(ConsultationOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ConsultationOptions>, ConsultationOptionsValidator>();
-        builder.Services.AddSingleton<ConsultationReader>();
-        builder.Services.AddSingleton<ConsultationEvents>();
-        builder.Services.AddSingleton<ConsultationLifecycle>();
-        builder.Services.AddSingleton<ConsultationBooking>();
-        builder.Services.AddSingleton<ConsultationScheduler>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ConsultationScheduler>());
-        return builder;
-    }
 
     public static RouteGroupBuilder MapConsultations(this RouteGroupBuilder group)
     {

@@ -1,5 +1,6 @@
 using ClinicChat.Infrastructure;
 using ClinicChat.Conversations;
+using ClinicChat.Realtime;
 using Npgsql;
 
 namespace ClinicChat.Consultations;

@@ -5,7 +5,6 @@ public static class ConversationsSetup
     public static WebApplicationBuilder AddConversations(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ConversationStore>();
-        builder.Services.AddSingleton<ChatNotifier>();
         builder.Services.AddSingleton<SystemNotes>();
         builder.Services.AddSingleton<ConversationLocks>();
         builder.Services.AddSingleton<SendRateLimiter>();

@@ -1,6 +1,5 @@
 using ClinicChat.Audit;
 using ClinicChat.Infrastructure;
-using ClinicChat.Realtime;
 using Dapper;
 using Npgsql;
 
@@ -14,7 +13,7 @@ public sealed class MessageDeletion(
     NpgsqlDataSource dataSource,
     TimeProvider time,
     AuditLog audit,
-    ChatNotifier notifier,
+    IChatEvents events,
     UnreadAnnouncer unread)
 {
     public static readonly TimeSpan SenderWindow = TimeSpan.FromMinutes(15);
@@ -78,10 +77,10 @@ public sealed class MessageDeletion(
                 $"select {ConversationQueries.MessageColumns} from messages where id = @Id", new { Id = messageId }, cancellationToken: cancellationToken));
         }
 
-        var tombstone = notifier.Conversation(found.ConversationId).MessageDeleted(new MessageDeletedEvent(found.ConversationId, messageId, found.Seq));
+        var tombstone = events.MessageDeletedAsync(new MessageDeletedEvent(found.ConversationId, messageId, found.Seq));
         // The sender's own count never included it; everyone else's may have.
         unread.AnnounceToOthers(found.ConversationId, found.SenderId ?? Guid.Empty);
-        await notifier.ObserveAsync(tombstone);
+        await tombstone;
         return deleted;
     }
 

@@ -1,6 +1,5 @@
 using ClinicChat.Consultations;
 using ClinicChat.Infrastructure;
-using ClinicChat.Realtime;
 using Dapper;
 using Npgsql;
 
@@ -17,7 +16,7 @@ public sealed partial class MessageSender(
     SendRateLimiter rateLimiter,
     ConversationLocks locks,
     MessageWriter writer,
-    ChatNotifier notifier,
+    IChatEvents events,
     UnreadAnnouncer unread,
     IEnumerable<IMessageSentObserver> observers,
     ILogger<MessageSender> logger)
@@ -76,7 +75,7 @@ public sealed partial class MessageSender(
             conversationKind = appended.ConversationKind;
             // Committed: from here on the caller's cancellation must not stop the others from hearing about it. The
             // event is queued before the lock is released, so every connection sees messages in seq order.
-            publish = notifier.ObserveAsync(notifier.MessageCreatedAsync(message, originConnectionId));
+            publish = events.MessageCreatedAsync(message, originConnectionId);
             unread.AnnounceToOthers(conversationId, caller.UserId);
         }
 

@@ -16,9 +16,9 @@ namespace ClinicChat.Conversations;
 /// row), <c>AppendAsync</c> the notes, commit, and <c>PublishAsync</c>. Disposing without publishing (a rollback)
 /// just releases the locks.
 /// </remarks>
-public sealed class SystemNotes(NpgsqlDataSource dataSource, ConversationLocks locks, ChatNotifier notifier, TimeProvider time)
+public sealed class SystemNotes(NpgsqlDataSource dataSource, ConversationLocks locks, IChatEvents events, TimeProvider time)
 {
-    public Scope Begin() => new(locks.NewSet(), notifier, time);
+    public Scope Begin() => new(locks.NewSet(), events, time);
 
     /// <summary>A note on its own: appends, commits, then publishes.</summary>
     public async Task<MessageDto> PostAsync(Guid conversationId, string text, CancellationToken cancellationToken)
@@ -37,7 +37,7 @@ public sealed class SystemNotes(NpgsqlDataSource dataSource, ConversationLocks l
         return message;
     }
 
-    public sealed class Scope(ConversationLocks.Set locks, ChatNotifier notifier, TimeProvider time) : IDisposable
+    public sealed class Scope(ConversationLocks.Set locks, IChatEvents events, TimeProvider time) : IDisposable
     {
         private readonly List<MessageDto> _appended = [];
 
@@ -83,7 +83,7 @@ public sealed class SystemNotes(NpgsqlDataSource dataSource, ConversationLocks l
             var publishes = new Task[_appended.Count];
             for (var i = 0; i < publishes.Length; i++)
             {
-                publishes[i] = notifier.ObserveAsync(notifier.MessageCreatedAsync(_appended[i]));
+                publishes[i] = events.MessageCreatedAsync(_appended[i]);
             }
 
             _appended.Clear();

@@ -7,12 +7,6 @@ namespace ClinicChat.Doctors;
 
 public static class DoctorEndpoints
 {
-    public static WebApplicationBuilder AddDoctors(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<DoctorDirectory>();
-        return builder;
-    }
-
     public static RouteGroupBuilder MapDoctors(this RouteGroupBuilder group)
     {
         group.MapGet("/", async Task<Ok<IReadOnlyList<DoctorDto>>> (DoctorDirectory doctors, CancellationToken ct) =>

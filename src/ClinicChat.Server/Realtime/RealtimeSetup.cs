@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,8 @@ public static class RealtimeSetup
         builder.Services.AddSingleton<PresenceNotifier>();
         builder.Services.AddSingleton<TypingTracker>();
         builder.Services.AddSingleton<HubConnectionRegistry>();
+        builder.Services.AddSingleton<ChatNotifier>();
+        builder.Services.AddSingleton<IChatEvents>(services => services.GetRequiredService<ChatNotifier>());
         builder.Services.AddSingleton<HubConnectAdmission>();
         builder.Services.AddSingleton<HubGate>();
         builder.Services.AddHostedService<SessionSweeper>();

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace ClinicChat.Payments;
+
+public static class PaymentsSetup
+{
+    public static WebApplicationBuilder AddPayments(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MidtransOptions>().BindConfiguration(MidtransOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MidtransOptions>, MidtransOptionsValidator>();
+        builder.Services.AddHttpClient<MidtransClient>((services, http) =>
+                http.Timeout = services.GetRequiredService<IOptions<MidtransOptions>>().Value.RequestTimeout)
+            // The client lives inside singletons: a pooled-connection lifetime keeps DNS fresh without handler rotation.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true);
+        builder.Services.AddSingleton<MidtransGateway>();
+        builder.Services.AddSingleton<SimulatedGateway>();
+        builder.Services.AddSingleton<IPaymentGateway>(services =>
+            services.GetRequiredService<IOptions<MidtransOptions>>().Value.Enabled
+                ? services.GetRequiredService<MidtransGateway>()
+                : services.GetRequiredService<SimulatedGateway>());
+        builder.Services.AddSingleton<PaymentNotifications>();
+        return builder;
+    }
+}
