@@ -13,27 +13,19 @@ public static class AccountEndpoints
     {
         group.WithTags("Accounts");
         group.MapPost("/register", async Task<Results<Created<UserDto>, ProblemHttpResult>> (RegisterRequest request, AccountService accounts, CancellationToken ct) =>
-            await accounts.RegisterPatientAsync(request, ct) switch
-            {
-                AccountService.Created created => TypedResults.Created($"/api/v1/me", created.User),
-                var other => ToProblem(other),
-            })
+            ToCreated(await accounts.RegisterPatientAsync(request, ct), _ => "/api/v1/me"))
             .WithSummary("Register a patient account")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPost("/login", async Task<Results<SignInHttpResult, ProblemHttpResult>> (LoginRequest request, HttpContext context, AccountService accounts, RecognisedDevices devices, CancellationToken ct) =>
         {
             var outcome = await accounts.LoginAsync(request, devices.RecognisedUser(context), ct);
-            if (outcome is AccountService.Success success)
+            if (outcome.Succeeded)
             {
-                devices.Remember(context, success.Principal.UserId());
-            }
-            else if (outcome is AccountService.Failure { RetryAfter: { } wait })
-            {
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                devices.Remember(context, outcome.Value!.UserId());
             }
 
-            return ToTokens(outcome);
+            return ToTokens(outcome, context);
         })
             .WithSummary("Sign in with email and password")
             .Produces<AccessTokenResponse>()
@@ -72,11 +64,7 @@ public static class AccountEndpoints
     {
         group.WithTags("Accounts");
         group.MapPost("/", async Task<Results<Created<UserDto>, ProblemHttpResult>> (CreateStaffRequest request, ClaimsPrincipal admin, AccountService accounts, CancellationToken ct) =>
-            await accounts.CreateStaffAsync(request, admin.UserId(), ct) switch
-            {
-                AccountService.Created created => TypedResults.Created($"/api/v1/admin/users/{created.User.Id}", created.User),
-                var other => ToProblem(other),
-            })
+            ToCreated(await accounts.CreateStaffAsync(request, admin.UserId(), ct), user => $"/api/v1/admin/users/{user.Id}"))
             .WithSummary("Create a staff account (admin)")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -90,10 +78,10 @@ public static class AccountEndpoints
         {
             if (id == admin.UserId())
             {
-                return Problems.Conflict("Admins cannot disable their own account.");
+                return Problems.Conflict("user.cannot_disable_self", "Admins cannot disable their own account.");
             }
 
-            return await accounts.DisableAsync(id, admin.UserId(), ct) ? TypedResults.NoContent() : Problems.NotFound("User");
+            return await accounts.DisableAsync(id, admin.UserId(), ct) ? TypedResults.NoContent() : Problems.NotFound("user.not_found", "User");
         })
             .WithSummary("Disable a user account (admin)")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -102,16 +90,11 @@ public static class AccountEndpoints
         return group;
     }
 
-    private static Results<SignInHttpResult, ProblemHttpResult> ToTokens(AccountService.Outcome outcome) => outcome switch
-    {
-        AccountService.Success success => TypedResults.SignIn(success.Principal, authenticationScheme: BearerTokenDefaults.AuthenticationScheme),
-        var other => ToProblem(other),
-    };
+    private static Results<SignInHttpResult, ProblemHttpResult> ToTokens(Outcome<ClaimsPrincipal> outcome, HttpContext? context = null) =>
+        outcome.Failure is { } failure
+            ? failure.ToProblem(context)
+            : TypedResults.SignIn(outcome.Value!, authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
 
-    private static ProblemHttpResult ToProblem(AccountService.Outcome outcome)
-    {
-        var failure = (AccountService.Failure)outcome;
-        var extensions = failure.Errors is null ? null : new Dictionary<string, object?> { ["errors"] = failure.Errors };
-        return TypedResults.Problem(title: failure.Title, detail: failure.Detail, statusCode: failure.StatusCode, extensions: extensions);
-    }
+    private static Results<Created<UserDto>, ProblemHttpResult> ToCreated(Outcome<UserDto> outcome, Func<UserDto, string> location) =>
+        outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Created(location(outcome.Value!), outcome.Value);
 }

@@ -28,18 +28,10 @@ public sealed partial class AccountService(
     // Verified against when the email is unknown, so that a miss costs as long as a hit.
     private string? _unknownUserHash;
 
-    public abstract record Outcome;
-
-    public sealed record Success(ClaimsPrincipal Principal) : Outcome;
-
-    public sealed record Created(UserDto User) : Outcome;
-
-    public sealed record Failure(int StatusCode, string Title, string Detail, IDictionary<string, string[]>? Errors = null, TimeSpan? RetryAfter = null) : Outcome;
-
-    public Task<Outcome> RegisterPatientAsync(RegisterRequest request, CancellationToken cancellationToken) =>
+    public Task<Outcome<UserDto>> RegisterPatientAsync(RegisterRequest request, CancellationToken cancellationToken) =>
         CreateUserAsync(request.Email, request.Password, request.DisplayName, Roles.Patient, actorId: null, cancellationToken);
 
-    public Task<Outcome> CreateStaffAsync(CreateStaffRequest request, Guid adminId, CancellationToken cancellationToken)
+    public Task<Outcome<UserDto>> CreateStaffAsync(CreateStaffRequest request, Guid adminId, CancellationToken cancellationToken)
     {
         if (request.Role is null || !Roles.Staff.Contains(request.Role))
         {
@@ -48,13 +40,13 @@ public sealed partial class AccountService(
             AccountRules.ValidateEmail(request.Email, errors);
             AccountRules.ValidatePassword(request.Password, errors);
             AccountRules.ValidateDisplayName(request.DisplayName, errors);
-            return Task.FromResult<Outcome>(Invalid(errors));
+            return Task.FromResult<Outcome<UserDto>>(Failure.Invalid(errors));
         }
 
         return CreateUserAsync(request.Email, request.Password, request.DisplayName, request.Role, adminId, cancellationToken);
     }
 
-    internal async Task<Outcome> CreateUserAsync(string? email, string? password, string? displayName, string role, Guid? actorId, CancellationToken cancellationToken)
+    internal async Task<Outcome<UserDto>> CreateUserAsync(string? email, string? password, string? displayName, string role, Guid? actorId, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         AccountRules.ValidateEmail(email, errors);
@@ -62,7 +54,7 @@ public sealed partial class AccountService(
         AccountRules.ValidateDisplayName(displayName, errors);
         if (errors.Any)
         {
-            return Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var user = new UserRow(Guid.CreateVersion7(), email!.Trim(), displayName!.Trim(), role, "", null, time.GetUtcNow());
@@ -72,8 +64,7 @@ public sealed partial class AccountService(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await users.TryInsertAsync(connection, transaction, user, cancellationToken))
         {
-            return new Failure(StatusCodes.Status409Conflict, "Email already registered", "An account with this email already exists.",
-                new FieldErrors().Add("email", "An account with this email already exists.").ToDictionary());
+            return EmailTaken;
         }
 
         if (role == Roles.Doctor)
@@ -85,11 +76,11 @@ public sealed partial class AccountService(
 
         await audit.WriteAsync(connection, transaction, actorId ?? user.Id, "user.created", "user", user.Id.ToString(), new { role }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new Created(UserDto.From(user));
+        return UserDto.From(user);
     }
 
     /// <param name="recognisedUser">The account this client has signed in to before (its recognised-device cookie), if any.</param>
-    public async Task<Outcome> LoginAsync(LoginRequest request, Guid? recognisedUser, CancellationToken cancellationToken)
+    public async Task<Outcome<ClaimsPrincipal>> LoginAsync(LoginRequest request, Guid? recognisedUser, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
         {
@@ -104,7 +95,7 @@ public sealed partial class AccountService(
                 errors.Add("password", "Password is required.");
             }
 
-            return Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         // Every answer below is the same for an email with an account and one without (status, body, and the work
@@ -140,20 +131,20 @@ public sealed partial class AccountService(
 
         if (user.DisabledAt is not null)
         {
-            return new Failure(StatusCodes.Status403Forbidden, "Account disabled", "This account has been disabled.");
+            return new Failure("auth.account_disabled", FailureKind.Forbidden, "This account has been disabled.", Title: "Account disabled");
         }
 
         throttle.RecordSuccess(email);
         var (sessionId, refreshTokenId) = await sessions.CreateAsync(user.Id, cancellationToken);
         LogLoggedIn(user.Id, sessionId);
-        return new Success(CreatePrincipal(user.Id, user.Role, sessionId, refreshTokenId));
+        return CreatePrincipal(user.Id, user.Role, sessionId, refreshTokenId);
     }
 
-    public async Task<Outcome> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken)
+    public async Task<Outcome<ClaimsPrincipal>> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.RefreshToken))
         {
-            return Invalid(new FieldErrors().Add("refreshToken", "Refresh token is required."));
+            return Failure.Field("refreshToken", "Refresh token is required.");
         }
 
         var options = bearerOptions.Get(BearerTokenDefaults.AuthenticationScheme);
@@ -178,7 +169,7 @@ public sealed partial class AccountService(
 
         // The role is re-read so that a refreshed token never carries a stale one.
         var user = await users.FindByIdAsync(userId, cancellationToken);
-        return user is null ? InvalidRefresh() : new Success(CreatePrincipal(user.Id, user.Role, sessionId, newRefreshTokenId));
+        return user is null ? InvalidRefresh() : CreatePrincipal(user.Id, user.Role, sessionId, newRefreshTokenId);
     }
 
     public async Task LogoutAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
@@ -204,15 +195,8 @@ public sealed partial class AccountService(
         revocations.Publish(revoked);
         foreach (var observer in disabledObservers)
         {
-            try
-            {
-                await observer.OnUserDisabledAsync(userId, CancellationToken.None);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                // The account is disabled and its sessions revoked either way; a follow-up failing must not undo that.
-                LogDisabledObserverFailed(e, observer.GetType().Name, userId);
-            }
+            // The account is disabled and its sessions revoked either way; a follow-up failing must not undo that.
+            await BestEffort.RunAsync(observer.OnUserDisabledAsync(userId, CancellationToken.None), logger, "user-disabled observer");
         }
 
         return true;
@@ -236,19 +220,20 @@ public sealed partial class AccountService(
             ],
             BearerTokenDefaults.AuthenticationScheme));
 
-    private static Failure Invalid(FieldErrors errors) =>
-        new(StatusCodes.Status400BadRequest, "One or more validation errors occurred.", "See errors.", errors.ToDictionary());
+    /// <summary>A conflict that also names the field, so a form can show it beside the email box.</summary>
+    public static readonly Failure EmailTaken = new("auth.email_taken", FailureKind.Conflict, "An account with this email already exists.",
+        Title: "Email already registered", Errors: new FieldErrors().Add("email", "An account with this email already exists.").ToDictionary());
 
     private static Failure BadCredentials() =>
-        new(StatusCodes.Status401Unauthorized, "Login failed", "Email or password is incorrect.");
+        new("auth.invalid_credentials", FailureKind.Unauthorized, "Email or password is incorrect.", Title: "Login failed");
 
     private static Failure Throttled(TimeSpan delay) =>
-        new(StatusCodes.Status429TooManyRequests, "Too many failed logins",
+        new("auth.too_many_failures", FailureKind.RateLimited,
             "Too many failed logins for this email; wait before trying again, or sign in from a device that has signed in to this account before.",
-            RetryAfter: delay);
+            Title: "Too many failed logins", RetryAfter: delay);
 
     private static Failure InvalidRefresh() =>
-        new(StatusCodes.Status401Unauthorized, "Invalid refresh token", "The refresh token is invalid, expired or already used.");
+        new("auth.invalid_refresh_token", FailureKind.Unauthorized, "The refresh token is invalid, expired or already used.", Title: "Invalid refresh token");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} logged in, session {SessionId}")]
     private partial void LogLoggedIn(Guid userId, Guid sessionId);
@@ -258,9 +243,6 @@ public sealed partial class AccountService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused for user {UserId}: too many recent failures from unrecognised clients")]
     private partial void LogThrottled(Guid userId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Follow-up {Observer} failed after user {UserId} was disabled")]
-    private partial void LogDisabledObserverFailed(Exception exception, string observer, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refresh token reused for session {SessionId}; session revoked")]
     private partial void LogRefreshReuse(Guid sessionId);

@@ -28,11 +28,13 @@ public sealed class AccountsOptions
 
 public static class AccountsSetup
 {
-    public const string HubPath = "/hubs/chat";
+    public const string AccessTokenQueryKey = "access_token";
 
-    internal const string AccessTokenQueryKey = "access_token";
-
-    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    /// <param name="queryTokenPaths">
+    /// The paths (the chat hub's, which Realtime owns, and the attachment downloads) whose GET and WebSocket requests
+    /// may carry the access token in the query string.
+    /// </param>
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder, params PathString[] queryTokenPaths)
     {
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
             .AddBearerToken(options =>
@@ -44,7 +46,7 @@ public static class AccountsSetup
                     // Browsers cannot set headers on a WebSocket, nor on an <img> or a download link, so the hub and the
                     // attachment downloads (and nothing else) take the token from the query. The header is checked first so
                     // that a header-authenticated request never parses its query.
-                    if (AcceptsQueryToken(context.HttpContext.Request)
+                    if (AcceptsQueryToken(context.HttpContext.Request, queryTokenPaths)
                         && string.IsNullOrEmpty(context.Request.Headers.Authorization)
                         && context.Request.Query[AccessTokenQueryKey] is { Count: 1 } token)
                     {
@@ -79,11 +81,8 @@ public static class AccountsSetup
                     : 60;
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails = { Title = "Too many requests", Detail = $"Too many attempts; try again in {seconds} seconds.", Status = StatusCodes.Status429TooManyRequests },
-                });
+                await problems.TryWriteAsync(context.HttpContext,
+                    new Failure("request.rate_limited", FailureKind.RateLimited, $"Too many attempts; try again in {seconds} seconds."));
             };
         });
 
@@ -101,53 +100,64 @@ public static class AccountsSetup
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<RecognisedDevices>();
-        builder.Services.AddSingleton<HubConnectAdmission>();
         builder.Services.AddSingleton<IDatabaseInitializer, AdminBootstrap>();
-        builder.Services.AddSingleton<IDatabaseInitializer, DemoSeeder>();
         return builder;
     }
 
     /// <summary>
-    /// Authentication plus the session check that makes revocation immediate, then authorization. The hub's connect
-    /// request skips all three: <see cref="HubConnectAdmission"/> applies the same checks to it in front of the hub
-    /// (called by the hub gate, see RealtimeSetup.UseRealtimeGate), so that none of these middlewares stays on the
-    /// stack of every open connection.
+    /// Authentication plus the session check that makes revocation immediate, then authorization. Requests for which
+    /// <paramref name="admittedElsewhere"/> is true skip all three: the hub's connect request, which Realtime's
+    /// HubConnectAdmission admits in front of the hub with the same checks (including <see cref="CheckSessionAsync"/>),
+    /// so that none of these middlewares stays on the stack of every open connection.
     /// </summary>
-    public static IApplicationBuilder UseClinicAuthentication(this IApplicationBuilder app)
+    public static IApplicationBuilder UseClinicAuthentication(this IApplicationBuilder app, Func<HttpContext, bool> admittedElsewhere)
     {
-        app.UseWhen(context => !IsHubConnect(context), branch => branch.UseAuthentication());
+        app.UseWhen(context => !admittedElsewhere(context), branch => branch.UseAuthentication());
         // WebApplication adds UseAuthentication and UseAuthorization in front of everything unless it sees these marks,
         // which a branch's UseAuthentication/UseAuthorization set only on the branch (ASP.NET Core's WebApplicationBuilder,
         // AuthenticationMiddlewareSetKey and AuthorizationMiddlewareSetKey). Without them the hub connect request would
         // meet the framework middlewares after all.
         app.Properties["__AuthenticationMiddlewareSet"] = true;
-        app.Use(next => context => IsHubConnect(context) ? next(context) : CheckSessionAsync(context, next));
-        app.UseWhen(context => !IsHubConnect(context), branch => branch.UseAuthorization());
+        app.Use(next => async context =>
+        {
+            if (!admittedElsewhere(context))
+            {
+                await CheckSessionAsync(context);
+            }
+
+            await next(context);
+        });
+        app.UseWhen(context => !admittedElsewhere(context), branch => branch.UseAuthorization());
         app.Properties["__AuthorizationMiddlewareSet"] = true;
         app.UseRateLimiter();
         return app;
     }
 
-    /// <summary>The hub, and GET of an attachment or its thumbnail (an &lt;img src&gt; or a link carries no header).</summary>
-    internal static bool AcceptsQueryToken(HttpRequest request) =>
-        request.Path.StartsWithSegments(HubPath)
-        || (HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments(Attachments.AttachmentEndpoints.DownloadPathPrefix));
+    /// <summary>GET (a WebSocket upgrade is one) under one of the query-token paths: an &lt;img src&gt; or a link carries no header.</summary>
+    private static bool AcceptsQueryToken(HttpRequest request, PathString[] paths) =>
+        HttpMethods.IsGet(request.Method) && paths.Any(path => request.Path.StartsWithSegments(path));
 
-    // The hub's connect request (its negotiate is below it): it lives as long as the WebSocket.
-    internal static bool IsHubConnect(HttpContext context) => context.Request.Path == HubPath;
-
-    private static async Task CheckSessionAsync(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// The one session check, for the HTTP pipeline and the hub's admission alike: true when the request is signed in
+    /// with a session that is still active. A revoked or unknown session makes the request anonymous from here on, so
+    /// authorization answers 401 exactly as for a missing token.
+    /// </summary>
+    public static async Task<bool> CheckSessionAsync(HttpContext context)
     {
-        if (context.User.Identity?.IsAuthenticated == true)
+        if (context.User.Identity?.IsAuthenticated != true)
         {
-            var sessions = context.RequestServices.GetRequiredService<SessionStore>();
-            if (context.User.SessionId() is not { } sessionId || !await sessions.IsActiveAsync(sessionId, context.RequestAborted))
-            {
-                // Anonymous from here on: authorization answers 401 exactly as for a missing token.
-                context.User = new ClaimsPrincipal(new ClaimsIdentity());
-            }
+            return false;
         }
 
-        await next(context);
+        // Through the request's services: the pipeline is built before start-up has checked the database settings,
+        // which reports a missing one as one clean line.
+        var sessions = context.RequestServices.GetRequiredService<SessionStore>();
+        if (context.User.SessionId() is { } sessionId && await sessions.IsActiveAsync(sessionId, context.RequestAborted))
+        {
+            return true;
+        }
+
+        context.User = new ClaimsPrincipal(new ClaimsIdentity());
+        return false;
     }
 }

@@ -20,18 +20,18 @@ internal sealed partial class AdminBootstrap(IConfiguration configuration, Accou
         }
 
         var outcome = await accounts.CreateUserAsync(email, password, "Administrator", Roles.Admin, actorId: null, cancellationToken);
-        if (outcome is AccountService.Failure { StatusCode: StatusCodes.Status409Conflict } && await users.AnyAdminAsync(cancellationToken))
+        if (outcome.Failure?.Code == AccountService.EmailTaken.Code && await users.AnyAdminAsync(cancellationToken))
         {
             // Another instance starting at the same moment created it first.
             return;
         }
 
-        if (outcome is AccountService.Failure failure)
+        if (outcome.Failure is { } failure)
         {
-            throw new StartupException($"CLINICCHAT_ADMIN_EMAIL/CLINICCHAT_ADMIN_PASSWORD were rejected: {string.Join(" ", failure.Errors?.SelectMany(e => e.Value) ?? [failure.Detail])}");
+            throw new StartupException($"CLINICCHAT_ADMIN_EMAIL/CLINICCHAT_ADMIN_PASSWORD were rejected: {string.Join(" ", failure.Errors?.SelectMany(e => e.Value) ?? [failure.Message])}");
         }
 
-        LogCreated(((AccountService.Created)outcome).User.Id);
+        LogCreated(outcome.Value!.Id);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bootstrap admin {UserId} created")]

@@ -7,14 +7,8 @@ public static class AuditEndpoints
 {
     public const int MaxFilterLength = 200;
 
-    public static WebApplicationBuilder AddAudit(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<AuditLog>();
-        builder.Services.AddSingleton<AuditReader>();
-        return builder;
-    }
 
-    /// <summary>Under /admin/audit, admin only (PRODUCT.md §1: admins read the audit log).</summary>
+    /// <summary>Under /admin/audit, admin only: reading the audit log is an admin duty.</summary>
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder group)
     {
         group.WithTags("Audit");

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Security.Claims;
 using ClinicChat.Accounts;
 using ClinicChat.Conversations;
@@ -7,12 +8,6 @@ namespace ClinicChat.Care;
 
 public static class CareEndpoints
 {
-    public static WebApplicationBuilder AddCare(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<CareService>();
-        return builder;
-    }
-
     /// <summary>Under /admin/patients, admin only.</summary>
     public static RouteGroupBuilder MapCareAdmin(this RouteGroupBuilder group)
     {
@@ -41,7 +36,7 @@ public static class CareEndpoints
         group.MapGet("/nurse", async Task<Results<Ok<CareNurseDto>, ProblemHttpResult>> (ClaimsPrincipal patient, CareService care, CancellationToken ct) =>
             await care.NurseAsync(patient.UserId(), ct) is { } nurse
                 ? TypedResults.Ok(nurse)
-                : ChatFailure.NotFound("An assigned nurse").ToProblem())
+                : CareService.NoNurse.ToProblem())
             .RequireAuthorization(Roles.Patient)
             .WithSummary("Get my assigned nurse (patient)")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -21,6 +21,8 @@ public sealed class CareService(
     IPresence presence,
     TimeProvider time)
 {
+    public static readonly Failure NoNurse = Failure.NotFound("care.nurse_not_assigned", "An assigned nurse");
+
     /// <summary>Every current assignment, for the admin's overview (no message content).</summary>
     public async Task<IReadOnlyList<CareAssignmentViewDto>> CurrentAssignmentsAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +43,7 @@ public sealed class CareService(
     {
         if (nurseId is not { } nurse)
         {
-            return ChatFailure.Invalid(new FieldErrors().Add("nurseId", "nurseId is required."));
+            return Failure.Field("nurseId", "nurseId is required.");
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -53,12 +55,12 @@ public sealed class CareService(
             new { Ids = new[] { patientId, nurse } }, transaction, cancellationToken: cancellationToken))).ToDictionary(u => u.Id);
         if (!users.TryGetValue(patientId, out var patient) || patient.Role != Roles.Patient)
         {
-            return ChatFailure.NotFound("Patient");
+            return Failure.NotFound("patient.not_found", "Patient");
         }
 
         if (!users.TryGetValue(nurse, out var nurseRow) || nurseRow.Role != Roles.Nurse || nurseRow.Disabled)
         {
-            return ChatFailure.Invalid(new FieldErrors().Add("nurseId", "nurseId must be an active nurse's user id."));
+            return Failure.Field("nurseId", "nurseId must be an active nurse's user id.");
         }
 
         var now = time.GetUtcNow();
@@ -153,13 +155,13 @@ public sealed class CareService(
                 args = new { caller.UserId };
                 break;
             case Roles.Nurse when patientId is null:
-                return ChatFailure.Invalid(new FieldErrors().Add("patientId", "patientId is required: the assigned patient to write to."));
+                return Failure.Field("patientId", "patientId is required: the assigned patient to write to.");
             case Roles.Nurse:
                 sql = "select conversation_id from care_assignments where patient_id = @PatientId and nurse_id = @UserId and ended_at is null";
                 args = new { caller.UserId, PatientId = patientId };
                 break;
             default:
-                return ChatFailure.Forbidden("Care chat is between patients and their assigned nurse.");
+                return Failure.Forbidden("care.not_a_party", "Care chat is between patients and their assigned nurse.");
         }
 
         Guid? conversationId;
@@ -171,8 +173,8 @@ public sealed class CareService(
         if (conversationId is not { } id)
         {
             return role == Roles.Patient
-                ? ChatFailure.NotFound("An assigned nurse")
-                : ChatFailure.NotFound("This patient among your assigned patients");
+                ? NoNurse
+                : Failure.NotFound("care.patient_not_assigned", "This patient among your assigned patients");
         }
 
         return await sender.SendAsync(caller, id, clientMessageId, text, originConnectionId: null, cancellationToken);

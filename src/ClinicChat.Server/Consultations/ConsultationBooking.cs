@@ -28,17 +28,7 @@ public sealed partial class ConsultationBooking(
     TimeProvider time,
     ILogger<ConsultationBooking> logger)
 {
-    public abstract record Result;
-
-    public sealed record Booked(ConsultationDto Consultation) : Result;
-
-    public sealed record Invalid(FieldErrors Errors) : Result;
-
-    public sealed record Conflict(string Field, string Detail) : Result;
-
-    public sealed record GatewayUnavailable(string Detail) : Result;
-
-    public async Task<Result> BookAsync(Guid patientId, BookConsultationRequest request, Uri publicBase, CancellationToken cancellationToken)
+    public async Task<Outcome<ConsultationDto>> BookAsync(Guid patientId, BookConsultationRequest request, Uri publicBase, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var zone = clinic.Value.TimeZoneInfo;
@@ -46,7 +36,7 @@ public sealed partial class ConsultationBooking(
         var errors = new FieldErrors();
         if (request.DoctorId is not { } doctorId || doctorId == Guid.Empty)
         {
-            return new Invalid(errors.Add("doctorId", "doctorId is required."));
+            return Failure.Invalid(errors.Add("doctorId", "doctorId is required."));
         }
 
         // Npgsql writes only UTC offsets to timestamptz; clients may send any offset.
@@ -68,7 +58,7 @@ public sealed partial class ConsultationBooking(
         var schedule = await doctors.FindScheduleAsync(doctorId, cancellationToken);
         if (schedule is null)
         {
-            return new Invalid(errors.Add("doctorId", "No doctor with this id."));
+            return Failure.Invalid(errors.Add("doctorId", "No doctor with this id."));
         }
 
         if (!errors.Any && !schedule.Contains(start, zone))
@@ -78,7 +68,7 @@ public sealed partial class ConsultationBooking(
 
         if (errors.Any)
         {
-            return new Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var end = start + settings.Duration;
@@ -96,7 +86,7 @@ public sealed partial class ConsultationBooking(
                 new { DoctorId = doctorId }, transaction, cancellationToken: cancellationToken));
             if (doctor is null)
             {
-                return new Invalid(errors.Add("doctorId", "No doctor with this id."));
+                return Failure.Invalid(errors.Add("doctorId", "No doctor with this id."));
             }
 
             var patient = await connection.QuerySingleAsync<PatientRow>(new CommandDefinition(
@@ -108,7 +98,7 @@ public sealed partial class ConsultationBooking(
                 new { PatientId = patientId, Now = now }, transaction, cancellationToken: cancellationToken));
             if (patient.Unpaid >= settings.MaxUnpaidPerPatient)
             {
-                return new Conflict("doctorId", $"You already have {patient.Unpaid} unpaid bookings; pay or let them expire before booking again.");
+                return FieldConflict("consultation.too_many_unpaid", "doctorId", $"You already have {patient.Unpaid} unpaid bookings; pay or let them expire before booking again.");
             }
 
             // Bookings whose payment or accept window has already run out hold nothing, even before the scheduler has cancelled them.
@@ -123,7 +113,7 @@ public sealed partial class ConsultationBooking(
             if (MaxConcurrent(overlapping, start, end) >= doctor.Capacity)
             {
                 var local = TimeZoneInfo.ConvertTime(start, zone);
-                return new Conflict("startAt",
+                return FieldConflict("doctor.fully_booked", "startAt",
                     $"{doctor.DisplayName} is fully booked at {local:yyyy-MM-dd HH:mm} ({clinic.Value.TimeZone}); choose another time.");
             }
 
@@ -155,7 +145,8 @@ public sealed partial class ConsultationBooking(
                 catch (PaymentGatewayException e)
                 {
                     LogGatewayFailed(e, gateway.Provider, doctorId);
-                    return new GatewayUnavailable("The payment gateway is unavailable right now; nothing was booked. Try again in a moment.");
+                    return new Failure("payment.gateway_unavailable", FailureKind.BadGateway,
+                        "The payment gateway is unavailable right now; nothing was booked. Try again in a moment.", Title: "Payment gateway unavailable");
                 }
 
                 await connection.ExecuteAsync(new CommandDefinition(
@@ -184,8 +175,12 @@ public sealed partial class ConsultationBooking(
 
         await events.PublishAsync(notices, cancellationToken);
         await using var read = await dataSource.OpenConnectionAsync(cancellationToken);
-        return new Booked((await reader.FindAsync(read, null, consultationId, cancellationToken))!);
+        return (await reader.FindAsync(read, null, consultationId, cancellationToken))!;
     }
+
+    /// <summary>A conflict that also names the field it is about, so a booking form can show it in place.</summary>
+    private static Failure FieldConflict(string code, string field, string message) =>
+        new(code, FailureKind.Conflict, message, Errors: new Dictionary<string, string[]> { [field] = [message] });
 
     /// <summary>The most consultations running at one instant inside [start, end): a sweep over the overlapping ones.</summary>
     private static int MaxConcurrent(List<(DateTimeOffset StartsAt, DateTimeOffset EndsAt)> overlapping, DateTimeOffset start, DateTimeOffset end)

@@ -12,18 +12,6 @@ public static class ConsultationEndpoints
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
-    public static WebApplicationBuilder AddConsultations(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ConsultationOptions>().BindConfiguration(ConsultationOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ConsultationOptions>, ConsultationOptionsValidator>();
-        builder.Services.AddSingleton<ConsultationReader>();
-        builder.Services.AddSingleton<ConsultationEvents>();
-        builder.Services.AddSingleton<ConsultationLifecycle>();
-        builder.Services.AddSingleton<ConsultationBooking>();
-        builder.Services.AddSingleton<ConsultationScheduler>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ConsultationScheduler>());
-        return builder;
-    }
 
     public static RouteGroupBuilder MapConsultations(this RouteGroupBuilder group)
     {
@@ -32,14 +20,10 @@ public static class ConsultationEndpoints
             BookConsultationRequest request, ClaimsPrincipal user, HttpRequest http, ConsultationBooking booking, CancellationToken ct) =>
         {
             var publicBase = new Uri($"{http.Scheme}://{http.Host}/");
-            return await booking.BookAsync(user.UserId(), request, publicBase, ct) switch
-            {
-                ConsultationBooking.Booked b => TypedResults.Created($"/api/v1/consultations/{b.Consultation.Id}", b.Consultation),
-                ConsultationBooking.Invalid i => i.Errors.ToProblem(),
-                ConsultationBooking.Conflict c => ConflictProblem(c.Detail, c.Field),
-                ConsultationBooking.GatewayUnavailable g => Problems.Status(StatusCodes.Status502BadGateway, "Payment gateway unavailable", g.Detail),
-                _ => throw new InvalidOperationException("Unexpected booking result."),
-            };
+            var booked = await booking.BookAsync(user.UserId(), request, publicBase, ct);
+            return booked.Failure is { } failure
+                ? failure.ToProblem()
+                : TypedResults.Created($"/api/v1/consultations/{booked.Value!.Id}", booked.Value);
         }).RequireAuthorization(Roles.Patient)
             .WithSummary("Book a consultation (patient)")
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -80,25 +64,25 @@ public static class ConsultationEndpoints
             // Not a party to it: answer as if it did not exist, so ids cannot be probed.
             return consultation is not null && (consultation.PatientId == me || consultation.DoctorId == me || user.IsAdmin())
                 ? TypedResults.Ok(consultation.ForViewer(me))
-                : Problems.NotFound("Consultation");
+                : Problems.NotFound("consultation.not_found", "Consultation");
         })
             .WithSummary("Get a consultation")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id:guid}/accept", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.AcceptAsync(id, user.UserId(), ct), "accept", user.UserId()))
+            DoctorActionAsync(lifecycle.AcceptAsync(id, user.UserId(), ct), user.UserId()))
             .WithSummary("Accept a paid consultation (doctor)")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/decline", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.DeclineAsync(id, user.UserId(), ct), "decline", user.UserId()))
+            DoctorActionAsync(lifecycle.DeclineAsync(id, user.UserId(), ct), user.UserId()))
             .WithSummary("Decline a paid consultation (doctor)")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/end", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.EndAsync(id, user.UserId(), ct), "end", user.UserId()))
+            DoctorActionAsync(lifecycle.EndAsync(id, user.UserId(), ct), user.UserId()))
             .WithSummary("End an active consultation (doctor)")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -106,28 +90,9 @@ public static class ConsultationEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<ConsultationDto>, ProblemHttpResult>> DoctorActionAsync(Task<ConsultationLifecycle.ActionResult> action, string verb, Guid me) =>
-        await action switch
-        {
-            ConsultationLifecycle.Done done => TypedResults.Ok(done.Consultation.ForViewer(me)),
-            ConsultationLifecycle.NotTheDoctor => Problems.Forbidden($"Only the booked doctor may {verb} this consultation."),
-            ConsultationLifecycle.WrongState wrong => ConflictProblem(wrong.Detail, status: wrong.Status),
-            _ => Problems.NotFound("Consultation"),
-        };
-
-    private static ProblemHttpResult ConflictProblem(string detail, string? field = null, string? status = null)
+    private static async Task<Results<Ok<ConsultationDto>, ProblemHttpResult>> DoctorActionAsync(Task<Outcome<ConsultationDto>> action, Guid me)
     {
-        var extensions = new Dictionary<string, object?>();
-        if (field is not null)
-        {
-            extensions["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
-        }
-
-        if (status is not null)
-        {
-            extensions["consultationStatus"] = status;
-        }
-
-        return TypedResults.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict, extensions: extensions);
+        var outcome = await action;
+        return outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Ok(outcome.Value!.ForViewer(me));
     }
 }

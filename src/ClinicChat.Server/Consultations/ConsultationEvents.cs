@@ -1,4 +1,6 @@
+using ClinicChat.Infrastructure;
 using ClinicChat.Conversations;
+using ClinicChat.Realtime;
 using Npgsql;
 
 namespace ClinicChat.Consultations;
@@ -16,7 +18,8 @@ public enum NoticeKind
 }
 
 /// <summary>Something to tell clients once the transaction that caused it has committed.</summary>
-public sealed record ConsultationNotice(Guid ConsultationId, NoticeKind Kind, MessageDto? SystemMessage = null);
+/// <remarks>The system note a change wrote is published by <see cref="SystemNotes"/>, before this notice.</remarks>
+public sealed record ConsultationNotice(Guid ConsultationId, NoticeKind Kind);
 
 /// <summary>
 /// Publishes after commit, never inside a transaction: a rolled-back change must not have been announced.
@@ -36,11 +39,6 @@ public sealed partial class ConsultationEvents(NpgsqlDataSource dataSource, Cons
         {
             try
             {
-                if (notice.SystemMessage is { } message)
-                {
-                    await notifier.MessageCreatedAsync(message);
-                }
-
                 if (await reader.FindAsync(connection, null, notice.ConsultationId, cancellationToken) is not { } dto)
                 {
                     continue;
@@ -69,7 +67,7 @@ public sealed partial class ConsultationEvents(NpgsqlDataSource dataSource, Cons
                         break;
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (BestEffort.Tolerates(e))
             {
                 LogPublishFailed(e, notice.ConsultationId, notice.Kind);
             }

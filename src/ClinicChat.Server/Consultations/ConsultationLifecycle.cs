@@ -17,7 +17,7 @@ namespace ClinicChat.Consultations;
 public sealed partial class ConsultationLifecycle(
     NpgsqlDataSource dataSource,
     ConversationStore conversations,
-    MessageLog messages,
+    SystemNotes notes,
     ConsultationReader reader,
     ConsultationEvents events,
     AuditLog audit,
@@ -30,16 +30,6 @@ public sealed partial class ConsultationLifecycle(
     // One in-process run at a time: the background loop and a direct call then never see each other's
     // rows as "locked, skip", so a caller that awaits a run knows everything due has been handled.
     private readonly SemaphoreSlim _runGate = new(1, 1);
-
-    public abstract record ActionResult;
-
-    public sealed record Done(ConsultationDto Consultation) : ActionResult;
-
-    public sealed record NotFound : ActionResult;
-
-    public sealed record NotTheDoctor : ActionResult;
-
-    public sealed record WrongState(string Status, string Detail) : ActionResult;
 
     internal sealed record Locked(Guid Id, Guid PatientId, Guid DoctorId, string Status, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
         Guid? ConversationId, DateTimeOffset? AcceptDueAt);
@@ -90,8 +80,8 @@ public sealed partial class ConsultationLifecycle(
         return new ConsultationNotice(consultation.Id, NoticeKind.Updated);
     }
 
-    public Task<ActionResult> AcceptAsync(Guid consultationId, Guid doctorId, CancellationToken cancellationToken) =>
-        DoctorActionAsync(consultationId, doctorId, "accept", ConsultationStatuses.Paid, async (connection, transaction, c, now) =>
+    public Task<Outcome<ConsultationDto>> AcceptAsync(Guid consultationId, Guid doctorId, CancellationToken cancellationToken) =>
+        DoctorActionAsync(consultationId, doctorId, "accept", ConsultationStatuses.Paid, async (connection, transaction, scope, c, now) =>
         {
             // The session starts when the doctor accepts and keeps the booked length.
             var endsAt = now + (c.EndsAt - c.StartsAt);
@@ -102,13 +92,12 @@ public sealed partial class ConsultationLifecycle(
                 """,
                 new { c.Id, Now = now, EndsAt = endsAt }, transaction, cancellationToken: cancellationToken));
             await conversations.SetStatusAsync(connection, transaction, c.ConversationId!.Value, ConversationStatuses.Open, cancellationToken);
-            var message = await messages.AppendAsync(connection, transaction, c.ConversationId!.Value, null, MessageKinds.System,
-                "Consultation started.", null, cancellationToken);
-            return new ConsultationNotice(c.Id, NoticeKind.Updated, message);
+            await scope.AppendAsync(connection, transaction, c.ConversationId!.Value, "Consultation started.", cancellationToken);
+            return new ConsultationNotice(c.Id, NoticeKind.Updated);
         }, cancellationToken);
 
-    public Task<ActionResult> DeclineAsync(Guid consultationId, Guid doctorId, CancellationToken cancellationToken) =>
-        DoctorActionAsync(consultationId, doctorId, "decline", ConsultationStatuses.Paid, async (connection, transaction, c, now) =>
+    public Task<Outcome<ConsultationDto>> DeclineAsync(Guid consultationId, Guid doctorId, CancellationToken cancellationToken) =>
+        DoctorActionAsync(consultationId, doctorId, "decline", ConsultationStatuses.Paid, async (connection, transaction, scope, c, now) =>
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -116,67 +105,76 @@ public sealed partial class ConsultationLifecycle(
                 where id = @Id and status = 'paid'
                 """,
                 new { c.Id, Now = now }, transaction, cancellationToken: cancellationToken));
-            var message = await messages.AppendAsync(connection, transaction, c.ConversationId!.Value, null, MessageKinds.System,
-                "The doctor declined this consultation. The fee will be refunded.", null, cancellationToken);
-            return new ConsultationNotice(c.Id, NoticeKind.Updated, message);
+            await scope.AppendAsync(connection, transaction, c.ConversationId!.Value,
+                "The doctor declined this consultation. The fee will be refunded.", cancellationToken);
+            return new ConsultationNotice(c.Id, NoticeKind.Updated);
         }, cancellationToken);
 
-    public Task<ActionResult> EndAsync(Guid consultationId, Guid doctorId, CancellationToken cancellationToken) =>
-        DoctorActionAsync(consultationId, doctorId, "end", ConsultationStatuses.Active, async (connection, transaction, c, now) =>
+    public Task<Outcome<ConsultationDto>> EndAsync(Guid consultationId, Guid doctorId, CancellationToken cancellationToken) =>
+        DoctorActionAsync(consultationId, doctorId, "end", ConsultationStatuses.Active, async (connection, transaction, scope, c, now) =>
         {
-            var message = await CompleteAsync(connection, transaction, c.Id, c.ConversationId!.Value, now, endedEarly: true, cancellationToken);
-            return new ConsultationNotice(c.Id, NoticeKind.Updated, message);
+            await CompleteAsync(connection, transaction, scope, c.Id, c.ConversationId!.Value, now, endedEarly: true, cancellationToken);
+            return new ConsultationNotice(c.Id, NoticeKind.Updated);
         }, cancellationToken);
 
-    private async Task<ActionResult> DoctorActionAsync(
+    private async Task<Outcome<ConsultationDto>> DoctorActionAsync(
         Guid consultationId,
         Guid doctorId,
         string action,
         string requiredStatus,
-        Func<NpgsqlConnection, NpgsqlTransaction, Locked, DateTimeOffset, Task<ConsultationNotice>> change,
+        Func<NpgsqlConnection, NpgsqlTransaction, SystemNotes.Scope, Locked, DateTimeOffset, Task<ConsultationNotice>> change,
         CancellationToken cancellationToken)
     {
         ConsultationNotice notice;
+        using var scope = notes.Begin();
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             var c = await LockAsync(connection, transaction, consultationId, cancellationToken);
             if (c is null || (c.DoctorId != doctorId && c.PatientId != doctorId))
             {
-                return new NotFound();
+                return Failure.NotFound("consultation.not_found", "Consultation");
             }
 
             if (c.DoctorId != doctorId)
             {
-                return new NotTheDoctor();
+                return Failure.Forbidden("consultation.not_the_doctor", $"Only the booked doctor may {action} this consultation.");
             }
 
             if (c.Status != requiredStatus)
             {
                 var done = action switch { "accept" => "accepted", "decline" => "declined", _ => "ended" };
                 var article = requiredStatus == ConsultationStatuses.Active ? "an" : "a";
-                return new WrongState(c.Status, $"The consultation is {c.Status}; only {article} {requiredStatus} consultation can be {done}.");
+                return WrongState("consultation.wrong_state", c.Status, $"The consultation is {c.Status}; only {article} {requiredStatus} consultation can be {done}.");
             }
 
             var now = time.GetUtcNow();
             if (action == "accept" && c.AcceptDueAt is { } due && due <= now)
             {
                 // The scheduler cancels it on its next run; accepting now would race that refund.
-                return new WrongState(c.Status, $"The time to accept ran out at {due:u}; the consultation is being cancelled for refund.");
+                return WrongState("consultation.accept_expired", c.Status, $"The time to accept ran out at {due:u}; the consultation is being cancelled for refund.");
             }
 
-            notice = await change(connection, transaction, c, now);
+            // Every action here that writes a note has a conversation (paid or active); lock it before changing its row.
+            await scope.LockAsync(c.ConversationId!.Value, cancellationToken);
+            notice = await change(connection, transaction, scope, c, now);
             await audit.WriteAsync(connection, transaction, doctorId, $"consultation.{action}", "consultation", consultationId.ToString(), null, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
+        await scope.PublishAsync();
+
         await events.PublishAsync([notice], cancellationToken);
         await using var read = await dataSource.OpenConnectionAsync(cancellationToken);
         var dto = await reader.FindAsync(read, null, consultationId, cancellationToken);
-        return new Done(dto!);
+        return dto!;
     }
 
-    private async Task<MessageDto> CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, Guid conversationId, DateTimeOffset now, bool endedEarly, CancellationToken cancellationToken)
+    /// <summary>409 naming the status the consultation is actually in, so a client can refresh just that.</summary>
+    private static Failure WrongState(string code, string status, string message) =>
+        new(code, FailureKind.Conflict, message, Extensions: new Dictionary<string, object?> { ["consultationStatus"] = status });
+
+    private async Task CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SystemNotes.Scope scope, Guid id, Guid conversationId, DateTimeOffset now, bool endedEarly, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             endedEarly
@@ -184,9 +182,9 @@ public sealed partial class ConsultationLifecycle(
                 : "update consultations set status = 'completed', completed_at = @Now where id = @Id and status = 'active'",
             new { Id = id, Now = now }, transaction, cancellationToken: cancellationToken));
         await conversations.SetStatusAsync(connection, transaction, conversationId, ConversationStatuses.ReadOnly, cancellationToken);
-        return await messages.AppendAsync(connection, transaction, conversationId, null, MessageKinds.System,
+        await scope.AppendAsync(connection, transaction, conversationId,
             endedEarly ? "The doctor ended the consultation. This chat is now read-only." : "Consultation ended. This chat is now read-only.",
-            null, cancellationToken);
+            cancellationToken);
     }
 
     /// <summary>
@@ -213,17 +211,24 @@ public sealed partial class ConsultationLifecycle(
         }
     }
 
-    private async Task<int> DrainAsync(Func<NpgsqlConnection, NpgsqlTransaction, DateTimeOffset, CancellationToken, Task<List<ConsultationNotice>>> step, CancellationToken cancellationToken)
+    private async Task<int> DrainAsync(
+        Func<NpgsqlConnection, NpgsqlTransaction, SystemNotes.Scope, DateTimeOffset, CancellationToken, Task<List<ConsultationNotice>>> step,
+        CancellationToken cancellationToken)
     {
         var total = 0;
         while (true)
         {
             List<ConsultationNotice> notices;
-            await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            using (var scope = notes.Begin())
             {
-                notices = await step(connection, transaction, time.GetUtcNow(), cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+                await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+                {
+                    notices = await step(connection, transaction, scope, time.GetUtcNow(), cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+
+                await scope.PublishAsync();
             }
 
             await events.PublishAsync(notices, cancellationToken);
@@ -235,7 +240,7 @@ public sealed partial class ConsultationLifecycle(
         }
     }
 
-    private async Task<List<ConsultationNotice>> ExpireUnpaidAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<List<ConsultationNotice>> ExpireUnpaidAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SystemNotes.Scope scope, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ids = (await connection.QueryAsync<Guid>(new CommandDefinition(
             """
@@ -261,7 +266,7 @@ public sealed partial class ConsultationLifecycle(
         return ids.ConvertAll(id => new ConsultationNotice(id, NoticeKind.Updated));
     }
 
-    private async Task<List<ConsultationNotice>> CancelUnacceptedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<List<ConsultationNotice>> CancelUnacceptedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SystemNotes.Scope scope, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(Guid Id, Guid ConversationId)>(new CommandDefinition(
             """
@@ -279,9 +284,10 @@ public sealed partial class ConsultationLifecycle(
         var notices = new List<ConsultationNotice>(rows.Count);
         foreach (var (id, conversationId) in rows)
         {
-            var message = await messages.AppendAsync(connection, transaction, conversationId, null, MessageKinds.System,
-                "The doctor did not accept in time. This consultation is cancelled and the fee will be refunded.", null, cancellationToken);
-            notices.Add(new ConsultationNotice(id, NoticeKind.Updated, message));
+            await scope.LockAsync(conversationId, cancellationToken);
+            await scope.AppendAsync(connection, transaction, conversationId,
+                "The doctor did not accept in time. This consultation is cancelled and the fee will be refunded.", cancellationToken);
+            notices.Add(new ConsultationNotice(id, NoticeKind.Updated));
         }
 
         if (rows.Count > 0)
@@ -292,7 +298,7 @@ public sealed partial class ConsultationLifecycle(
         return notices;
     }
 
-    private async Task<List<ConsultationNotice>> WarnEndingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<List<ConsultationNotice>> WarnEndingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SystemNotes.Scope scope, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Only sessions still running: one that ended while the server was down completes without a stale warning.
         var rows = (await connection.QueryAsync<(Guid Id, Guid ConversationId, DateTimeOffset EndsAt)>(new CommandDefinition(
@@ -312,15 +318,16 @@ public sealed partial class ConsultationLifecycle(
         foreach (var (id, conversationId, endsAt) in rows)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling((endsAt - now).TotalMinutes));
-            var message = await messages.AppendAsync(connection, transaction, conversationId, null, MessageKinds.System,
-                minutes == 1 ? "This consultation ends in 1 minute." : $"This consultation ends in {minutes} minutes.", null, cancellationToken);
-            notices.Add(new ConsultationNotice(id, NoticeKind.Expiring, message));
+            await scope.LockAsync(conversationId, cancellationToken);
+            await scope.AppendAsync(connection, transaction, conversationId,
+                minutes == 1 ? "This consultation ends in 1 minute." : $"This consultation ends in {minutes} minutes.", cancellationToken);
+            notices.Add(new ConsultationNotice(id, NoticeKind.Expiring));
         }
 
         return notices;
     }
 
-    private async Task<List<ConsultationNotice>> CompleteEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<List<ConsultationNotice>> CompleteEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SystemNotes.Scope scope, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(Guid Id, Guid ConversationId)>(new CommandDefinition(
             """
@@ -333,8 +340,9 @@ public sealed partial class ConsultationLifecycle(
         var notices = new List<ConsultationNotice>(rows.Count);
         foreach (var (id, conversationId) in rows)
         {
-            var message = await CompleteAsync(connection, transaction, id, conversationId, now, endedEarly: false, cancellationToken);
-            notices.Add(new ConsultationNotice(id, NoticeKind.Updated, message));
+            await scope.LockAsync(conversationId, cancellationToken);
+            await CompleteAsync(connection, transaction, scope, id, conversationId, now, endedEarly: false, cancellationToken);
+            notices.Add(new ConsultationNotice(id, NoticeKind.Updated));
         }
 
         if (rows.Count > 0)

@@ -22,7 +22,7 @@ public static class CancelReasons
 public sealed record PaymentDto(string Provider, string OrderId, string Status, string? Token, string? RedirectUrl);
 
 /// <summary>
-/// The public consultation shape (PRODUCT.md §5) plus additions: names for display, the refund flag and
+/// The public consultation shape of the REST API plus additions: names for display, the refund flag and
 /// cancel reason, the two deadlines (payBy while awaiting payment, acceptBy while paid) and, while active,
 /// warnedAt: when the end-of-session warning went out, so a client that reloads knows without guessing.
 /// </summary>

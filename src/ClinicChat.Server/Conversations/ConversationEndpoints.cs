@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Security.Claims;
 using ClinicChat.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace ClinicChat.Conversations;
 
 /// <summary>
-/// The chat REST routes (PRODUCT.md §5). Handlers only translate: every rule lives in the services the hub uses
+/// The chat REST routes of the public API. Handlers only translate: every rule lives in the services the hub uses
 /// too. A conversation the caller may not access answers 404, exactly like one that does not exist.
 /// </summary>
 public static class ConversationEndpoints
@@ -33,7 +34,7 @@ public static class ConversationEndpoints
             Guid id, ClaimsPrincipal user, ConversationQueries conversations, CancellationToken ct) =>
             await conversations.GetAsync(ChatCaller.From(user), id, ct) is { } conversation
                 ? TypedResults.Ok(conversation)
-                : ChatFailure.NotFound("Conversation").ToProblem())
+                : ConversationFailures.NotFound.ToProblem())
             .WithSummary("Get a conversation")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -115,5 +116,5 @@ public static class ConversationEndpoints
     }
 
     private static ProblemHttpResult Invalid(string field, string message) =>
-        new ChatFailure(ChatFailureKind.Invalid, message, new Dictionary<string, string[]> { [field] = [message] }).ToProblem();
+        Failure.Field(field, message).ToProblem();
 }

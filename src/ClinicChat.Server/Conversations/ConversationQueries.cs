@@ -9,6 +9,10 @@ namespace ClinicChat.Conversations;
 /// </summary>
 public sealed class ConversationQueries(NpgsqlDataSource dataSource)
 {
+    /// <summary>The columns of a <see cref="MessageDto"/>, for a select from <c>messages</c>.</summary>
+    public const string MessageColumns =
+        "id, conversation_id, seq, sender_id, kind, text, client_message_id, created_at, deleted_at";
+
     /// <summary>SQL predicate on a conversation aliased <c>c</c>, with @UserId and @IsAdmin bound.</summary>
     public const string AccessPredicate = """
         (exists (select 1 from conversation_members acc where acc.conversation_id = c.id and acc.user_id = @UserId)
@@ -133,6 +137,25 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
             """;
         var rows = await connection.QueryAsync<MemberRow>(new CommandDefinition(sql, new { Ids = conversationIds }, cancellationToken: cancellationToken));
         return rows.GroupBy(r => r.ConversationId).ToDictionary(g => g.Key, g => g.Select(m => m.ToDto()).ToList());
+    }
+
+    /// <summary>
+    /// A message this sender already stored under <paramref name="clientMessageId"/> in any conversation of this kind:
+    /// for a retry that must not post twice even though its first try went to a conversation since closed.
+    /// </summary>
+    public async Task<MessageDto?> FindSentAsync(Guid senderId, string clientMessageId, string conversationKind, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<MessageDto>(new CommandDefinition(
+            $"""
+            select {MessageColumns} from messages
+            where sender_id = @SenderId and client_message_id = @ClientMessageId
+              and conversation_id in (
+                  select cm.conversation_id from conversation_members cm join conversations c on c.id = cm.conversation_id
+                  where cm.user_id = @SenderId and c.kind = @Kind)
+            limit 1
+            """,
+            new { SenderId = senderId, ClientMessageId = clientMessageId, Kind = conversationKind }, cancellationToken: cancellationToken));
     }
 
     public sealed record AccessRow(string Kind, string Status, long LastSeq);

@@ -46,6 +46,20 @@ public sealed class ConversationStore(TimeProvider time)
             transaction, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Takes a user out of conversations (a re-assigned or disabled support admin); their messages stay.</summary>
+    public async Task RemoveMemberAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        IReadOnlyCollection<Guid> conversationIds,
+        Guid userId,
+        CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "delete from conversation_members where conversation_id = any(@Ids) and user_id = @UserId",
+            new { Ids = conversationIds.ToArray(), UserId = userId }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Holders of a <see cref="SystemNotes"/> scope lock the conversation before calling this.</summary>
     public async Task SetStatusAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,

@@ -5,9 +5,7 @@ public static class ConversationsSetup
     public static WebApplicationBuilder AddConversations(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ConversationStore>();
-        builder.Services.AddSingleton<MessageLog>();
-        builder.Services.AddSingleton<ChatNotifier>();
-        builder.Services.AddSingleton<SystemMessages>();
+        builder.Services.AddSingleton<SystemNotes>();
         builder.Services.AddSingleton<ConversationLocks>();
         builder.Services.AddSingleton<SendRateLimiter>();
         builder.Services.AddSingleton<ConversationQueries>();

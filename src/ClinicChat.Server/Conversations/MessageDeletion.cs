@@ -1,6 +1,5 @@
 using ClinicChat.Audit;
 using ClinicChat.Infrastructure;
-using ClinicChat.Realtime;
 using Dapper;
 using Npgsql;
 
@@ -14,7 +13,7 @@ public sealed class MessageDeletion(
     NpgsqlDataSource dataSource,
     TimeProvider time,
     AuditLog audit,
-    ChatNotifier notifier,
+    IChatEvents events,
     UnreadAnnouncer unread)
 {
     public static readonly TimeSpan SenderWindow = TimeSpan.FromMinutes(15);
@@ -32,24 +31,24 @@ public sealed class MessageDeletion(
             new { Id = messageId, caller.UserId, caller.IsAdmin }, cancellationToken: cancellationToken));
         if (found is null || !(found.HasAccess || caller.IsAdmin))
         {
-            return ChatFailure.NotFound("Message");
+            return Failure.NotFound("message.not_found", "Message");
         }
 
         if (found.Kind == MessageKinds.System)
         {
-            return ChatFailure.Forbidden("System messages cannot be deleted.");
+            return Failure.Forbidden("message.system_not_deletable", "System messages cannot be deleted.");
         }
 
         if (!caller.IsAdmin)
         {
             if (found.SenderId != caller.UserId)
             {
-                return ChatFailure.Forbidden("Only the sender or an admin can delete a message.");
+                return Failure.Forbidden("message.not_sender", "Only the sender or an admin can delete a message.");
             }
 
             if (found.DeletedAt is null && time.GetUtcNow() - found.CreatedAt > SenderWindow)
             {
-                return ChatFailure.Forbidden($"Messages can be deleted only within {SenderWindow.TotalMinutes:0} minutes of sending.");
+                return Failure.Forbidden("message.delete_window_passed", $"Messages can be deleted only within {SenderWindow.TotalMinutes:0} minutes of sending.");
             }
         }
 
@@ -60,7 +59,7 @@ public sealed class MessageDeletion(
                 $"""
                 update messages set text = null, deleted_at = @Now
                 where id = @Id and deleted_at is null
-                returning {MessageLog.MessageColumns}
+                returning {ConversationQueries.MessageColumns}
                 """, new { Id = messageId, Now = time.GetUtcNow() }, transaction, cancellationToken: cancellationToken));
             if (deleted is not null)
             {
@@ -75,13 +74,13 @@ public sealed class MessageDeletion(
         {
             // Already deleted (a retry, or two admins at once): the tombstone again, and no second event.
             return await connection.QuerySingleAsync<MessageDto>(new CommandDefinition(
-                $"select {MessageLog.MessageColumns} from messages where id = @Id", new { Id = messageId }, cancellationToken: cancellationToken));
+                $"select {ConversationQueries.MessageColumns} from messages where id = @Id", new { Id = messageId }, cancellationToken: cancellationToken));
         }
 
-        var tombstone = notifier.Conversation(found.ConversationId).MessageDeleted(new MessageDeletedEvent(found.ConversationId, messageId, found.Seq));
+        var tombstone = events.MessageDeletedAsync(new MessageDeletedEvent(found.ConversationId, messageId, found.Seq));
         // The sender's own count never included it; everyone else's may have.
         unread.AnnounceToOthers(found.ConversationId, found.SenderId ?? Guid.Empty);
-        await notifier.ObserveAsync(tombstone);
+        await tombstone;
         return deleted;
     }
 

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using ClinicChat.Audit;
 using ClinicChat.Infrastructure;
 using Dapper;
 using Npgsql;
@@ -6,10 +6,10 @@ using Npgsql;
 namespace ClinicChat.Conversations;
 
 /// <summary>
-/// History pages and the hub's Sync: one round trip checks access, reads the page and, for clinical
-/// conversations (consultation, care), appends the audit row of who read which part of the record.
+/// History pages and the hub's Sync: one round trip checks access and reads the page; for clinical conversations
+/// (consultation, care) a second one writes, through <see cref="AuditLog"/>, who read which part of the record.
 /// </summary>
-public sealed class MessageHistory(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class MessageHistory(NpgsqlDataSource dataSource, AuditLog audit)
 {
     public const string ReadAction = "conversation.read";
 
@@ -29,23 +29,18 @@ public sealed class MessageHistory(NpgsqlDataSource dataSource, TimeProvider tim
         var size = MessageRules.ValidateLimit(limit, errors);
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var forward = after is not null;
         var sql = $"""
             select c.kind from conversations c where c.id = @Id and {ConversationQueries.AccessPredicate};
 
-            select {MessageLog.MessageColumns} from messages
+            select {ConversationQueries.MessageColumns} from messages
             where conversation_id = @Id and seq > @After and seq < @Before
               and exists (select 1 from conversations c where c.id = @Id and {ConversationQueries.AccessPredicate})
             order by seq {(forward ? "asc" : "desc")}
             limit @Take;
-
-            insert into audit_log (at, actor_id, action, target_type, target_id, detail)
-            select @Now, @UserId, '{ReadAction}', 'conversation', @Id::text, @Detail::jsonb
-            from conversations c
-            where c.id = @Id and c.kind in ('consultation', 'care') and {ConversationQueries.AccessPredicate};
             """;
         var args = new
         {
@@ -55,17 +50,27 @@ public sealed class MessageHistory(NpgsqlDataSource dataSource, TimeProvider tim
             After = after ?? 0,
             Before = before ?? long.MaxValue,
             Take = size!.Value + 1,
-            Now = time.GetUtcNow(),
-            Detail = JsonSerializer.Serialize(new { before, after, limit = size }),
         };
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken));
-        if (await results.ReadSingleOrDefaultAsync<string>() is null)
+        string? kind;
+        List<MessageDto> messages;
+        await using (var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken)))
         {
-            return ChatFailure.NotFound("Conversation");
+            kind = await results.ReadSingleOrDefaultAsync<string>();
+            messages = kind is null ? [] : (await results.ReadAsync<MessageDto>()).AsList();
         }
 
-        var messages = (await results.ReadAsync<MessageDto>()).AsList();
+        if (kind is null)
+        {
+            return ConversationFailures.NotFound;
+        }
+
+        if (kind is ConversationKinds.Consultation or ConversationKinds.Care)
+        {
+            await audit.WriteAsync(connection, null, caller.UserId, ReadAction, "conversation", conversationId.ToString(),
+                new { before, after, limit = size }, cancellationToken);
+        }
+
         var hasMore = messages.Count > size.Value;
         if (hasMore)
         {

@@ -4,7 +4,7 @@ using ClinicChat.Infrastructure;
 
 namespace ClinicChat.Conversations;
 
-/// <summary>What a message and its client id must look like (PRODUCT.md §2).</summary>
+/// <summary>What a message and its client id must look like: the same rules for every send path.</summary>
 public static class MessageRules
 {
     public const int MaxTextLength = 5000;

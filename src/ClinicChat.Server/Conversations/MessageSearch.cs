@@ -35,7 +35,7 @@ public sealed class MessageSearch(NpgsqlDataSource dataSource, AuditLog audit)
 
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         const string sql = $"""

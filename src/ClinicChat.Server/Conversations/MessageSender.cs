@@ -1,6 +1,5 @@
 using ClinicChat.Consultations;
 using ClinicChat.Infrastructure;
-using ClinicChat.Realtime;
 using Dapper;
 using Npgsql;
 
@@ -17,7 +16,7 @@ public sealed partial class MessageSender(
     SendRateLimiter rateLimiter,
     ConversationLocks locks,
     MessageWriter writer,
-    ChatNotifier notifier,
+    IChatEvents events,
     UnreadAnnouncer unread,
     IEnumerable<IMessageSentObserver> observers,
     ILogger<MessageSender> logger)
@@ -29,21 +28,36 @@ public sealed partial class MessageSender(
     public async Task<Outcome<SendResult>> SendAsync(
         ChatCaller caller, Guid conversationId, string? clientMessageId, string? text, string? originConnectionId, CancellationToken cancellationToken)
     {
+        if (Admit(caller, clientMessageId, text, out var body) is { } refused)
+        {
+            return refused;
+        }
+
+        return await AppendAdmittedAsync(caller, conversationId, clientMessageId!, body, originConnectionId, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rules every user message passes, whichever path it came by: text and clientMessageId valid, and a token of
+    /// the sender's rate limit. Split from the append only for callers that must pick the conversation in between
+    /// (the support desk opens a room only for a message it will accept).
+    /// </summary>
+    public Failure? Admit(ChatCaller caller, string? clientMessageId, string? text, out string body)
+    {
         var errors = new FieldErrors();
-        var body = MessageRules.ValidateText(text, errors);
+        body = MessageRules.ValidateText(text, errors)!;
         MessageRules.ValidateClientMessageId(clientMessageId, errors);
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
-        if (!rateLimiter.TryAcquire(caller.UserId, out var retryAfter))
-        {
-            return new ChatFailure(ChatFailureKind.RateLimited,
-                $"Too many messages: {rateLimiter.Describe()}. This message was not stored; send it again in a moment.",
-                RetryAfter: retryAfter);
-        }
+        return rateLimiter.TryAcquire(caller.UserId, out var retryAfter) ? null : rateLimiter.Refusal(retryAfter);
+    }
 
+    /// <summary>Appends a message that <see cref="Admit"/> accepted.</summary>
+    public async Task<Outcome<SendResult>> AppendAdmittedAsync(
+        ChatCaller caller, Guid conversationId, string clientMessageId, string body, string? originConnectionId, CancellationToken cancellationToken)
+    {
         Task publish;
         MessageDto message;
         string conversationKind;
@@ -51,17 +65,17 @@ public sealed partial class MessageSender(
         using (await locks.AcquireAsync(conversationId, cancellationToken))
         {
             var id = Guid.CreateVersion7();
-            var appended = await writer.AppendAsync(new PendingAppend(id, conversationId, caller.UserId, caller.IsAdmin, clientMessageId!, body!), cancellationToken);
+            var appended = await writer.AppendAsync(new PendingAppend(id, conversationId, caller.UserId, caller.IsAdmin, clientMessageId, body), cancellationToken);
             if (appended is null)
             {
-                return await NotStoredAsync(caller, conversationId, clientMessageId!, cancellationToken);
+                return await NotStoredAsync(caller, conversationId, clientMessageId, cancellationToken);
             }
 
             message = new MessageDto(id, conversationId, appended.Seq, caller.UserId, MessageKinds.Text, body, clientMessageId, appended.CreatedAt, DeletedAt: null);
             conversationKind = appended.ConversationKind;
             // Committed: from here on the caller's cancellation must not stop the others from hearing about it. The
             // event is queued before the lock is released, so every connection sees messages in seq order.
-            publish = notifier.ObserveAsync(notifier.MessageCreatedAsync(message, originConnectionId));
+            publish = events.MessageCreatedAsync(message, originConnectionId);
             unread.AnnounceToOthers(conversationId, caller.UserId);
         }
 
@@ -72,17 +86,10 @@ public sealed partial class MessageSender(
 
     private async Task NotifyObserversAsync(MessageDto message, string conversationKind)
     {
+        // The message is committed and acknowledged either way; a side effect failing must not turn it into an error.
         foreach (var observer in observers)
         {
-            try
-            {
-                await observer.OnMessageSentAsync(message, conversationKind, CancellationToken.None);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                // The message is committed and acknowledged either way; a side effect failing must not turn it into an error.
-                LogObserverFailed(e, observer.GetType().Name);
-            }
+            await BestEffort.RunAsync(observer.OnMessageSentAsync(message, conversationKind, CancellationToken.None), logger, "post-send observer");
         }
     }
 
@@ -105,7 +112,7 @@ public sealed partial class MessageSender(
             new { Id = conversationId, caller.UserId, caller.IsAdmin, ClientMessageId = clientMessageId }, cancellationToken: cancellationToken));
         if (row is null || !row.HasAccess)
         {
-            return ChatFailure.NotFound("Conversation");
+            return ConversationFailures.NotFound;
         }
 
         if (row.Id is { } id)
@@ -115,23 +122,23 @@ public sealed partial class MessageSender(
                 Created: false);
         }
 
-        return new ChatFailure(ChatFailureKind.NotWritable, DescribeRefusal(row.Kind, row.Status, row.ConsultationStatus));
+        return Refusal(row.Kind, row.Status, row.ConsultationStatus);
     }
 
-    public static string DescribeRefusal(string kind, string status, string? consultationStatus)
+    public static Failure Refusal(string kind, string status, string? consultationStatus)
     {
         if (kind == ConversationKinds.Consultation && consultationStatus is not null && consultationStatus != ConsultationStatuses.Active)
         {
-            return $"This consultation is {consultationStatus.Replace('_', ' ')} (not active); messages can be sent only while it is active.";
+            return Failure.Conflict("consultation.not_active",
+                $"This consultation is {consultationStatus.Replace('_', ' ')} (not active); messages can be sent only while it is active.", NotWritableTitle);
         }
 
         return status == ConversationStatuses.Open
-            ? "The conversation changed while the message was being sent; send it again."
-            : $"This conversation is {status.Replace('_', '-')}; messages can be sent only while it is open.";
+            ? Failure.Conflict("conversation.changed", "The conversation changed while the message was being sent; send it again.", NotWritableTitle)
+            : Failure.Conflict("conversation.not_writable", $"This conversation is {status.Replace('_', '-')}; messages can be sent only while it is open.", NotWritableTitle);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Post-send observer {Observer} failed")]
-    private partial void LogObserverFailed(Exception exception, string observer);
+    private const string NotWritableTitle = "Conversation not writable";
 
     private sealed class NotStoredRow
     {

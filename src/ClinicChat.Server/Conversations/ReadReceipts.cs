@@ -1,5 +1,4 @@
 using ClinicChat.Infrastructure;
-using ClinicChat.Realtime;
 using Dapper;
 using Npgsql;
 
@@ -11,7 +10,7 @@ namespace ClinicChat.Conversations;
 /// </summary>
 public sealed class ReadReceipts(
     [FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource,
-    ChatNotifier notifier,
+    IChatEvents events,
     UnreadCounter unread,
     UnreadAnnouncer announcer,
     ConversationQueries queries)
@@ -73,7 +72,7 @@ public sealed class ReadReceipts(
 
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var moved = await MoveAsync(caller, conversationId, read: true, upToSeq, messageIds, cancellationToken);
@@ -88,16 +87,9 @@ public sealed class ReadReceipts(
         {
             // Committed: the caller's cancellation must not stop the events.
             announcer.AnnounceTo(conversationId, caller.UserId);
-            var events = new List<Task>
-            {
-                notifier.Conversation(conversationId).ReadReceipt(new ReadReceiptEvent(conversationId, caller.UserId, row.NewRead)),
-            };
-            if (row.NewDelivered > row.OldDelivered)
-            {
-                events.Add(DeliveryReceiptAsync(caller.UserId, conversationId, row));
-            }
-
-            await notifier.ObserveAsync(Task.WhenAll(events));
+            var read = events.ReadReceiptAsync(new ReadReceiptEvent(conversationId, caller.UserId, row.NewRead));
+            var delivered = row.NewDelivered > row.OldDelivered ? DeliveryReceiptAsync(caller.UserId, conversationId, row) : Task.CompletedTask;
+            await Task.WhenAll(read, delivered);
         }
 
         return new ReadStateDto(conversationId, row.NewRead, row.NewDelivered, inConversation, total);
@@ -114,7 +106,7 @@ public sealed class ReadReceipts(
         MessageRules.ValidateSeq(upToSeq, "upToSeq", errors);
         if (errors.Any)
         {
-            return ChatFailure.Invalid(errors);
+            return Failure.Invalid(errors);
         }
 
         var moved = await MoveAsync(caller, conversationId, read: false, upToSeq, null, cancellationToken);
@@ -126,7 +118,7 @@ public sealed class ReadReceipts(
         var row = moved.Value!;
         if (row.NewDelivered > row.OldDelivered)
         {
-            await notifier.ObserveAsync(DeliveryReceiptAsync(caller.UserId, conversationId, row));
+            await DeliveryReceiptAsync(caller.UserId, conversationId, row);
         }
 
         return new DeliveryStateDto(conversationId, row.NewDelivered);
@@ -136,7 +128,7 @@ public sealed class ReadReceipts(
     {
         if (await queries.FindAccessAsync(caller, conversationId, cancellationToken) is null)
         {
-            return ChatFailure.NotFound("Conversation");
+            return ConversationFailures.NotFound;
         }
 
         var counts = await unread.CountAsync([caller.UserId], cancellationToken);
@@ -149,7 +141,7 @@ public sealed class ReadReceipts(
         var others = row.MemberIds?.Where(m => m != userId).ToArray() ?? [];
         return others.Length == 0
             ? Task.CompletedTask
-            : notifier.Users(others).DeliveryReceipt(new DeliveryReceiptEvent(conversationId, userId, row.NewDelivered));
+            : events.DeliveryReceiptAsync(others, new DeliveryReceiptEvent(conversationId, userId, row.NewDelivered));
     }
 
     private async Task<Outcome<MoveRow>> MoveAsync(ChatCaller caller, Guid conversationId, bool read, long? upToSeq, Guid[]? messageIds, CancellationToken cancellationToken)
@@ -172,7 +164,7 @@ public sealed class ReadReceipts(
         // Not a member: an admin looking at a support room has no watermark to move; anyone else learns nothing.
         if (await queries.FindAccessAsync(connection, caller, conversationId, cancellationToken) is null)
         {
-            return ChatFailure.NotFound("Conversation");
+            return ConversationFailures.NotFound;
         }
 
         return new MoveRow { UnreadTotal = (await unread.SummaryAsync(caller.UserId, cancellationToken)).TotalUnread };

@@ -47,13 +47,11 @@ public sealed class SendRateLimiter(TimeProvider time, IOptions<LimitsOptions> l
         return acquired;
     }
 
-    /// <summary>Takes one token, or returns the refusal every send path gives (429 with Retry-After, same text).</summary>
-    public ChatFailure? TryAdmit(Guid userId) => TryAcquire(userId, out var retryAfter) ? null : Refusal(retryAfter);
-
-    public ChatFailure Refusal(TimeSpan retryAfter) =>
-        new(ChatFailureKind.RateLimited,
+    /// <summary>The refusal every send path gives when <see cref="TryAcquire"/> fails (429 with Retry-After, same text).</summary>
+    public Failure Refusal(TimeSpan retryAfter) =>
+        new("message.rate_limited", FailureKind.RateLimited,
             $"Too many messages: {Describe()}. This message was not stored; send it again in a moment.",
-            RetryAfter: retryAfter);
+            Title: "Too many messages", RetryAfter: retryAfter);
 
     public string Describe() => $"at most {_rate:0.##} per second per user (bursts of {_burst:0})";
 

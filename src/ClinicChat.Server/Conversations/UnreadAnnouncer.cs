@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ClinicChat.Infrastructure;
-using ClinicChat.Realtime;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -19,8 +18,7 @@ namespace ClinicChat.Conversations;
 /// </summary>
 public sealed partial class UnreadAnnouncer(
     [FromKeyedServices(DatabaseExtensions.HotPath)] NpgsqlDataSource dataSource,
-    ChatNotifier notifier,
-    IPresence presence,
+    IChatEvents chatEvents,
     ILogger<UnreadAnnouncer> logger) : BackgroundService
 {
     /// <summary>Rounds start at most this often: a round's statement is paid once for everything in it.</summary>
@@ -205,7 +203,7 @@ public sealed partial class UnreadAnnouncer(
             {
                 var (conversationId, userId) = (reader.GetGuid(0), reader.GetGuid(1));
                 // Only users connected to this instance can hear it (there is no backplane).
-                if (presence.IsOnline(userId))
+                if (chatEvents.IsConnected(userId))
                 {
                     events[(userId, conversationId)] = new UnreadChangedEvent(conversationId, reader.GetInt64(2), reader.GetInt64(3));
                 }
@@ -237,7 +235,7 @@ public sealed partial class UnreadAnnouncer(
             told.Add(userId);
             _lastTold[userId] = now;
             // Not awaited: a slow client must not hold up everyone else's counts (writes to a connection stay in order).
-            _ = notifier.ObserveAsync(notifier.User(userId).UnreadChanged(unreadChanged));
+            _ = chatEvents.UnreadChangedAsync(userId, unreadChanged);
         }
 
         ForgetQuietMembers(now, interval);

@@ -7,12 +7,6 @@ namespace ClinicChat.Doctors;
 
 public static class DoctorEndpoints
 {
-    public static WebApplicationBuilder AddDoctors(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<DoctorDirectory>();
-        return builder;
-    }
-
     public static RouteGroupBuilder MapDoctors(this RouteGroupBuilder group)
     {
         group.WithTags("Doctors");
@@ -21,7 +15,7 @@ public static class DoctorEndpoints
             .WithSummary("List doctors");
 
         group.MapGet("/{id:guid}", async Task<Results<Ok<DoctorDto>, ProblemHttpResult>> (Guid id, DoctorDirectory doctors, CancellationToken ct) =>
-            await doctors.FindAsync(id, ct) is { } doctor ? TypedResults.Ok(doctor) : Problems.NotFound("Doctor"))
+            await doctors.FindAsync(id, ct) is { } doctor ? TypedResults.Ok(doctor) : Problems.NotFound("doctor.not_found", "Doctor"))
             .WithSummary("Get a doctor")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -30,7 +24,7 @@ public static class DoctorEndpoints
         {
             if (!MayEdit(user, id))
             {
-                return Problems.Forbidden("Only the doctor or an admin may edit this profile.");
+                return Problems.Forbidden("doctor.edit_forbidden", "Only the doctor or an admin may edit this profile.");
             }
 
             var errors = new FieldErrors();
@@ -59,7 +53,7 @@ public static class DoctorEndpoints
             return await doctors.UpdateProfileAsync(id, specialty, request.Fee!.Value, bio, user.UserId(), ct)
                    && await doctors.FindAsync(id, ct) is { } doctor
                 ? TypedResults.Ok(doctor)
-                : Problems.NotFound("Doctor");
+                : Problems.NotFound("doctor.not_found", "Doctor");
         })
             .WithSummary("Edit a doctor's profile")
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -68,7 +62,7 @@ public static class DoctorEndpoints
         group.MapGet("/{id:guid}/schedule", async Task<Results<Ok<IReadOnlyList<ScheduleEntryDto>>, ProblemHttpResult>> (Guid id, DoctorDirectory doctors, CancellationToken ct) =>
             await doctors.FindScheduleAsync(id, ct) is { } schedule
                 ? TypedResults.Ok<IReadOnlyList<ScheduleEntryDto>>([.. schedule.Intervals.Select(i => i.ToDto())])
-                : Problems.NotFound("Doctor"))
+                : Problems.NotFound("doctor.not_found", "Doctor"))
             .WithSummary("Get a doctor's weekly schedule")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -77,7 +71,7 @@ public static class DoctorEndpoints
         {
             if (!MayEdit(user, id))
             {
-                return Problems.Forbidden("Only the doctor or an admin may edit this schedule.");
+                return Problems.Forbidden("doctor.edit_forbidden", "Only the doctor or an admin may edit this schedule.");
             }
 
             var errors = new FieldErrors();
@@ -89,7 +83,7 @@ public static class DoctorEndpoints
 
             return await doctors.ReplaceScheduleAsync(id, schedule, user.UserId(), ct)
                 ? TypedResults.Ok<IReadOnlyList<ScheduleEntryDto>>([.. schedule.Intervals.Select(i => i.ToDto())])
-                : Problems.NotFound("Doctor");
+                : Problems.NotFound("doctor.not_found", "Doctor");
         })
             .WithSummary("Replace a doctor's weekly schedule")
             .ProducesProblem(StatusCodes.Status403Forbidden)

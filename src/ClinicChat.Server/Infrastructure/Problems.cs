@@ -22,8 +22,8 @@ public sealed class FieldErrors
         return this;
     }
 
-    public ValidationProblem ToProblem() =>
-        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    /// <summary>For handlers whose signature names ValidationProblem; the same JSON as <see cref="Failure.Invalid(FieldErrors)"/>.</summary>
+    public ValidationProblem ToProblem() => FailureResults.ToValidationProblem(ToDictionary());
 
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 }
@@ -33,25 +33,132 @@ public static class Problems
 {
     public static ValidationProblem Field(string field, string message) => new FieldErrors().Add(field, message).ToProblem();
 
-    /// <summary>A problem other than 400 that is still about one field (413, 415, 422 for an upload's <c>file</c>).</summary>
-    public static ProblemHttpResult Field(int statusCode, string title, string field, string message) =>
-        TypedResults.Problem(title: title, detail: message, statusCode: statusCode,
-            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+    public static ProblemHttpResult NotFound(string code, string what) => Failure.NotFound(code, what).ToProblem();
 
-    public static ProblemHttpResult NotFound(string what) =>
-        TypedResults.Problem(title: "Not found", detail: $"{what} was not found.", statusCode: StatusCodes.Status404NotFound);
+    public static ProblemHttpResult Forbidden(string code, string detail) => Failure.Forbidden(code, detail).ToProblem();
 
-    public static ProblemHttpResult Forbidden(string detail) =>
-        TypedResults.Problem(title: "Forbidden", detail: detail, statusCode: StatusCodes.Status403Forbidden);
+    public static ProblemHttpResult Conflict(string code, string detail) => Failure.Conflict(code, detail).ToProblem();
+}
 
-    public static ProblemHttpResult Conflict(string detail) =>
-        TypedResults.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
+/// <summary>
+/// The one translation of a <see cref="Failure"/> into RFC 9457 problem details: the HTTP status of each kind, the
+/// title, the <c>code</c> extension member, the <c>errors</c> field map and Retry-After. Handlers (TypedResults) and
+/// middleware (IProblemDetailsService) both go through here, so every refusal has the same shape.
+/// </summary>
+public static class FailureResults
+{
+    public const string CodeMember = "code";
 
-    public static ProblemHttpResult Unauthorized(string detail) =>
-        TypedResults.Problem(title: "Unauthorized", detail: detail, statusCode: StatusCodes.Status401Unauthorized);
+    public static int StatusOf(FailureKind kind) => kind switch
+    {
+        FailureKind.Invalid => StatusCodes.Status400BadRequest,
+        FailureKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        FailureKind.Forbidden => StatusCodes.Status403Forbidden,
+        FailureKind.NotFound => StatusCodes.Status404NotFound,
+        FailureKind.Conflict => StatusCodes.Status409Conflict,
+        FailureKind.Locked => StatusCodes.Status423Locked,
+        FailureKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+        FailureKind.RateLimited => StatusCodes.Status429TooManyRequests,
+        FailureKind.BadGateway => StatusCodes.Status502BadGateway,
+        FailureKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
-    public static ProblemHttpResult Status(int statusCode, string title, string detail) =>
-        TypedResults.Problem(title: title, detail: detail, statusCode: statusCode);
+    private static string DefaultTitle(FailureKind kind) => kind switch
+    {
+        FailureKind.Invalid => Failure.InvalidTitle,
+        FailureKind.Unauthorized => "Unauthorized",
+        FailureKind.Forbidden => "Forbidden",
+        FailureKind.NotFound => "Not found",
+        FailureKind.Conflict => "Conflict",
+        FailureKind.Locked => "Locked",
+        FailureKind.PayloadTooLarge => "Request body too large",
+        FailureKind.RateLimited => "Too many requests",
+        FailureKind.BadGateway => "Bad gateway",
+        FailureKind.Unavailable => "Service temporarily unavailable",
+        _ => "Bad request",
+    };
+
+    /// <param name="context">Where to set Retry-After; without it the header is left out.</param>
+    public static ProblemHttpResult ToProblem(this Failure failure, HttpContext? context = null)
+    {
+        SetRetryAfter(failure, context);
+        return TypedResults.Problem(
+            title: failure.Title ?? DefaultTitle(failure.Kind),
+            detail: failure.Kind == FailureKind.Invalid ? null : failure.Message,
+            statusCode: StatusOf(failure.Kind),
+            extensions: Extensions(failure));
+    }
+
+    public static ValidationProblem ToValidationProblem(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: Failure.InvalidTitle,
+            extensions: new Dictionary<string, object?> { [CodeMember] = Failure.InvalidCode });
+
+    /// <summary>For middleware that answers before (or instead of) an endpoint.</summary>
+    public static async Task<bool> TryWriteAsync(this IProblemDetailsService problems, HttpContext context, Failure failure, Exception? exception = null)
+    {
+        SetRetryAfter(failure, context);
+        var status = StatusOf(failure.Kind);
+        context.Response.StatusCode = status;
+        var details = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = status,
+            Title = failure.Title ?? DefaultTitle(failure.Kind),
+            Detail = failure.Kind == FailureKind.Invalid ? null : failure.Message,
+        };
+        foreach (var (key, value) in Extensions(failure))
+        {
+            details.Extensions[key] = value;
+        }
+
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
+    }
+
+    /// <summary>
+    /// The code of a problem the application did not write itself (status-code pages, the authorization middleware's
+    /// 401/403, an unhandled exception): every problem a client sees carries one.
+    /// </summary>
+    public static string FallbackCode(int? status, bool hasErrors) => status switch
+    {
+        400 when hasErrors => Failure.InvalidCode,
+        400 => "request.bad",
+        401 => "auth.required",
+        403 => "auth.forbidden",
+        404 => "route.not_found",
+        405 => "route.method_not_allowed",
+        413 => "request.too_large",
+        415 => "request.unsupported_media_type",
+        429 => "request.rate_limited",
+        503 => "server.unavailable",
+        _ => "server.error",
+    };
+
+    private static Dictionary<string, object?> Extensions(Failure failure)
+    {
+        var extensions = new Dictionary<string, object?> { [CodeMember] = failure.Code };
+        if (failure.Errors is { } errors)
+        {
+            extensions["errors"] = errors;
+        }
+
+        if (failure.Extensions is { } more)
+        {
+            foreach (var (key, value) in more)
+            {
+                extensions[key] = value;
+            }
+        }
+
+        return extensions;
+    }
+
+    private static void SetRetryAfter(Failure failure, HttpContext? context)
+    {
+        if (failure.RetryAfter is { } retry && context is not null)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 }
 
 public static class ProblemDetailsSetup
@@ -59,7 +166,19 @@ public static class ProblemDetailsSetup
     public static WebApplicationBuilder AddApiProblemDetails(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions.Remove("exception"));
+        {
+            var problem = context.ProblemDetails;
+            problem.Extensions.Remove("exception");
+            if (!problem.Extensions.ContainsKey(FailureResults.CodeMember))
+            {
+                var hasErrors = problem is HttpValidationProblemDetails || problem.Extensions.ContainsKey("errors");
+                problem.Extensions[FailureResults.CodeMember] = FailureResults.FallbackCode(problem.Status ?? context.HttpContext.Response.StatusCode, hasErrors);
+                if (hasErrors)
+                {
+                    problem.Title = Failure.InvalidTitle;
+                }
+            }
+        });
 
         // Minimal APIs answer a malformed body with a bare 400 outside Development; throwing instead lets
         // BadRequestHandler name the field in every environment.
@@ -83,26 +202,26 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems)
             return false;
         }
 
-        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = bad.StatusCode };
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            problem.Title = "Request body too large";
-            problem.Detail = "The request body is larger than this server accepts.";
-        }
-        else if (bad.StatusCode == StatusCodes.Status400BadRequest)
-        {
-            var (field, message) = Describe(bad);
-            problem.Title = "One or more validation errors occurred.";
-            problem.Detail = message;
-            problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
-        }
-        else
-        {
-            problem.Title = "Bad request";
+            return await problems.TryWriteAsync(httpContext,
+                new Failure("request.too_large", FailureKind.PayloadTooLarge, "The request body is larger than this server accepts."), exception);
         }
 
+        if (bad.StatusCode == StatusCodes.Status400BadRequest)
+        {
+            var (field, message) = Describe(bad);
+            return await problems.TryWriteAsync(httpContext, Failure.Field(field, message), exception);
+        }
+
+        // Any other status the server's request parsing chose (408, 431...): its status, the fallback code.
         httpContext.Response.StatusCode = bad.StatusCode;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = bad.StatusCode, Title = "Bad request" },
+        });
     }
 
     private static (string Field, string Message) Describe(BadHttpRequestException bad)
@@ -150,19 +269,9 @@ internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService 
         }
 
         LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, database.Message);
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = "5";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Service temporarily unavailable",
-                Detail = "The database is not reachable right now. Try again shortly.",
-            },
-        });
+        return await problems.TryWriteAsync(httpContext,
+            new Failure("server.unavailable", FailureKind.Unavailable, "The database is not reachable right now. Try again shortly.", RetryAfter: TimeSpan.FromSeconds(5)),
+            exception);
     }
 
     // The path only, never the query string: the hub's access_token travels there.

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Net;
 using System.Text;
 using System.Threading.RateLimiting;
@@ -11,39 +12,6 @@ namespace ClinicChat.Payments;
 
 public static class PaymentEndpoints
 {
-    public static WebApplicationBuilder AddPayments(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<MidtransOptions>().BindConfiguration(MidtransOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<MidtransOptions>, MidtransOptionsValidator>();
-        builder.Services.AddHttpClient<MidtransClient>((services, http) =>
-                http.Timeout = services.GetRequiredService<IOptions<MidtransOptions>>().Value.RequestTimeout)
-            // The client lives inside singletons: a pooled-connection lifetime keeps DNS fresh without handler rotation.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .RedactLoggedHeaders(_ => true);
-        builder.Services.AddSingleton<MidtransGateway>();
-        builder.Services.AddSingleton<SimulatedGateway>();
-        builder.Services.AddSingleton<IPaymentGateway>(services =>
-            services.GetRequiredService<IOptions<MidtransOptions>>().Value.Enabled
-                ? services.GetRequiredService<MidtransGateway>()
-                : services.GetRequiredService<SimulatedGateway>());
-        builder.Services.AddSingleton<PaymentNotifications>();
-        builder.Services.AddOptions<PaymentsOptions>().BindConfiguration(PaymentsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<PaymentNotificationRetention>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<PaymentNotificationRetention>());
-        builder.Services.AddRateLimiter(options => options.AddPolicy(WebhookRateLimit, context =>
-        {
-            var payments = context.RequestServices.GetRequiredService<IOptions<PaymentsOptions>>().Value;
-            return RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = payments.WebhookRequestsPerMinute, Window = TimeSpan.FromMinutes(1) });
-        }));
-        return builder;
-    }
-
-    /// <summary>The webhook's per-client-address limit (Payments:WebhookRequestsPerMinute).</summary>
-    public const string WebhookRateLimit = "payment-webhook";
-
     /// <summary>The gateway webhook, anonymous by nature: authenticity comes from the signature and the status re-check.</summary>
     public static RouteGroupBuilder MapPaymentWebhooks(this RouteGroupBuilder group)
     {
@@ -57,7 +25,7 @@ public static class PaymentEndpoints
                 var read = await reader.ReadBlockAsync(buffer, ct);
                 if (read > PaymentNotifications.MaxBodyChars)
                 {
-                    return TypedResults.Problem(title: "Payload too large", statusCode: StatusCodes.Status413PayloadTooLarge);
+                    return new Failure("request.too_large", FailureKind.PayloadTooLarge, "The notification is larger than any Midtrans sends.", Title: "Payload too large").ToProblem();
                 }
 
                 body = new string(buffer, 0, read);
@@ -66,9 +34,9 @@ public static class PaymentEndpoints
             return await notifications.HandleAsync(body, ct) switch
             {
                 NotificationOutcome.Processed or NotificationOutcome.Ignored => TypedResults.Ok(),
-                NotificationOutcome.Malformed => TypedResults.Problem(title: "Malformed notification", detail: "Expected Midtrans notification JSON.", statusCode: StatusCodes.Status400BadRequest),
-                NotificationOutcome.Forged => TypedResults.Problem(title: "Invalid signature", detail: "signature_key does not match.", statusCode: StatusCodes.Status401Unauthorized),
-                _ => TypedResults.Problem(title: "Try again later", detail: "The payment could not be verified with the gateway yet.", statusCode: StatusCodes.Status503ServiceUnavailable),
+                NotificationOutcome.Malformed => new Failure("payment.notification_malformed", FailureKind.Invalid, "Expected Midtrans notification JSON.", Title: "Malformed notification").ToProblem(),
+                NotificationOutcome.Forged => new Failure("payment.signature_invalid", FailureKind.Unauthorized, "signature_key does not match.", Title: "Invalid signature").ToProblem(),
+                _ => new Failure("payment.unverified", FailureKind.Unavailable, "The payment could not be verified with the gateway yet.", Title: "Try again later").ToProblem(),
             };
         }).AllowAnonymous().DisableAntiforgery()
             .WithSummary("Receive a Midtrans payment notification")

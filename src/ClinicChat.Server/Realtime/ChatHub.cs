@@ -1,5 +1,5 @@
+using ClinicChat.Infrastructure;
 using ClinicChat.Accounts;
-using ClinicChat.Support;
 using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -26,7 +26,7 @@ public sealed class ChatHub(
     PresenceNotifier presence,
     IPresence online,
     HubConnectionRegistry registry,
-    SupportDesk supportDesk,
+    IEnumerable<IUserCameOnlineObserver> cameOnline,
     TimeProvider time) : Hub<IChatClient>
 {
     public const int MaxTypingCallsPerSecond = 10;
@@ -40,9 +40,12 @@ public sealed class ChatHub(
     {
         registry.Add(Context);
         var userId = Context.User!.UserId();
-        if (await presence.ConnectedAsync(userId, Context.ConnectionAborted) && Context.User!.IsAdmin())
+        if (await presence.ConnectedAsync(userId, Context.ConnectionAborted))
         {
-            await supportDesk.AdminCameOnlineAsync(userId, Context.ConnectionAborted);
+            foreach (var observer in cameOnline)
+            {
+                await observer.OnUserCameOnlineAsync(userId, Context.User!.IsAdmin(), Context.ConnectionAborted);
+            }
         }
 
         await base.OnConnectedAsync();
@@ -65,13 +68,13 @@ public sealed class ChatHub(
         var ct = Context.ConnectionAborted;
         if (await conversations.FindAccessAsync(Caller, conversationId, ct) is null)
         {
-            throw ChatFailure.NotFound("Conversation").ToHubException();
+            throw ConversationFailures.NotFound.ToHubException();
         }
 
         await Groups.AddToGroupAsync(Context.ConnectionId, ChatNotifier.ConversationGroup(conversationId), ct);
         Verified.Add(conversationId);
         var conversation = await conversations.GetAsync(Caller, conversationId, ct)
-            ?? throw ChatFailure.NotFound("Conversation").ToHubException();
+            ?? throw ConversationFailures.NotFound.ToHubException();
         return new SubscribeResult(conversation, conversation.LastSeq,
             [.. conversation.Members.Select(m => m.UserId).Where(online.IsOnline)]);
     }
@@ -97,7 +100,7 @@ public sealed class ChatHub(
         {
             if (await conversations.FindAccessAsync(Caller, conversationId, Context.ConnectionAborted) is null)
             {
-                throw ChatFailure.NotFound("Conversation").ToHubException();
+                throw ConversationFailures.NotFound.ToHubException();
             }
 
             Verified.Add(conversationId);

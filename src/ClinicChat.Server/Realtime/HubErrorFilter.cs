@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 
 namespace ClinicChat.Realtime;
@@ -22,12 +23,12 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
         }
         catch (OperationCanceledException) when (invocationContext.Context.ConnectionAborted.IsCancellationRequested)
         {
-            throw new HubException("The connection is closing.");
+            throw new Failure("hub.connection_closing", FailureKind.Unavailable, "The connection is closing.").ToHubException();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogFailed(e, invocationContext.HubMethodName);
-            throw new HubException($"The server could not complete {invocationContext.HubMethodName}; try again.");
+            throw new Failure("server.error", FailureKind.Unavailable, $"The server could not complete {invocationContext.HubMethodName}; try again.").ToHubException();
         }
     }
 

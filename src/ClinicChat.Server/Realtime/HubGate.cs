@@ -31,14 +31,14 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
         var request = context.Request;
         if (request.Headers.Origin is { Count: > 0 } origins && origins.ToString() is var origin && !IsAllowedOrigin(request, origin))
         {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "Origin not allowed", "This origin may not open the chat hub.");
+            await RefuseAsync(context, new Failure("hub.origin_not_allowed", FailureKind.Forbidden, "This origin may not open the chat hub.", Title: "Origin not allowed"));
             return;
         }
 
         var settings = limits.Value;
         // Keyed on the connection's peer address; a reverse proxy in front must pass the client's address through.
         var address = context.Connection.RemoteIpAddress ?? UnknownAddress;
-        if (request.Path.StartsWithSegments($"{AccountsSetup.HubPath}/negotiate"))
+        if (request.Path.StartsWithSegments($"{RealtimeSetup.HubPath}/negotiate"))
         {
             if (ActiveConnections >= settings.MaxHubConnections)
             {
@@ -76,9 +76,9 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
             }
 
             addressCounted = true;
-            if (!AccountsSetup.IsHubConnect(context) || !await admission.AdmitAsync(context))
+            if (!RealtimeSetup.IsHubConnect(context) || !await admission.AdmitAsync(context))
             {
-                if (!AccountsSetup.IsHubConnect(context))
+                if (!RealtimeSetup.IsHubConnect(context))
                 {
                     await next(context);
                 }
@@ -117,35 +117,18 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
         cors.Value.IsAllowed(origin)
         || string.Equals(origin.TrimEnd('/'), $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
 
-    private static Task RefuseFullAsync(HttpContext context)
-    {
-        context.Response.Headers.RetryAfter = "5";
-        return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Too many connections",
-            "The chat hub is at its connection limit; try again shortly.", nameof(LimitsOptions.MaxHubConnections));
-    }
+    private static Task RefuseFullAsync(HttpContext context) =>
+        RefuseAsync(context, new Failure("hub.full", FailureKind.Unavailable, "The chat hub is at its connection limit; try again shortly.",
+            Title: "Too many connections", RetryAfter: TimeSpan.FromSeconds(5),
+            Extensions: new Dictionary<string, object?> { ["limit"] = nameof(LimitsOptions.MaxHubConnections) }));
 
     /// <summary>429, not 503: the server has room, but this client already holds its share; it must close one first.</summary>
-    private static Task RefuseShareAsync(HttpContext context, string limit, string whose, int max)
-    {
-        context.Response.Headers.RetryAfter = "30";
-        return RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many connections",
-            $"{char.ToUpperInvariant(whose[0])}{whose[1..]} already has {max} open chat connections (Limits:{limit}); close one (another tab or device) and try again.", limit);
-    }
+    private static Task RefuseShareAsync(HttpContext context, string limit, string whose, int max) =>
+        RefuseAsync(context, new Failure("hub.too_many_connections", FailureKind.RateLimited,
+            $"{char.ToUpperInvariant(whose[0])}{whose[1..]} already has {max} open chat connections (Limits:{limit}); close one (another tab or device) and try again.",
+            Title: "Too many connections", RetryAfter: TimeSpan.FromSeconds(30),
+            Extensions: new Dictionary<string, object?> { ["limit"] = limit }));
 
-    private static async Task RefuseAsync(HttpContext context, int status, string title, string detail, string? limit = null)
-    {
-        context.Response.StatusCode = status;
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        var problem = new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        };
-        if (limit is not null)
-        {
-            problem.ProblemDetails.Extensions["limit"] = limit;
-        }
-
-        await problems.WriteAsync(problem);
-    }
+    private static Task RefuseAsync(HttpContext context, Failure failure) =>
+        context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(context, failure);
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace ClinicChat.Realtime;
 
-/// <summary>Server-to-client events. Wire names are camelCase as in the public contract (PRODUCT.md §4).</summary>
+/// <summary>Server-to-client events. Wire names are camelCase; they are part of the public hub contract.</summary>
 public interface IChatClient
 {
     [HubMethodName("messageCreated")]

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.SignalR;
 using Npgsql;
@@ -60,7 +61,7 @@ public sealed partial class PresenceNotifier(
                 await hub.Clients.Users(online).Presence(new PresenceEvent(userId, tracker.IsOnline(userId)));
             }
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (BestEffort.Tolerates(e))
         {
             LogPresenceFailed(e);
         }

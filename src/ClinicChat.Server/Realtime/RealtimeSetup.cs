@@ -1,4 +1,5 @@
 using ClinicChat.Accounts;
+using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,11 @@ namespace ClinicChat.Realtime;
 
 public static class RealtimeSetup
 {
+    public const string HubPath = "/hubs/chat";
+
+    /// <summary>The hub's connect request (its negotiate is below it): it lives as long as the WebSocket.</summary>
+    public static bool IsHubConnect(HttpContext context) => context.Request.Path == HubPath;
+
     public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
     {
         var maxMessageBytes = builder.Configuration.GetValue<long?>($"{LimitsOptions.Section}:MaxHubMessageBytes") ?? 32 * 1024;
@@ -34,6 +40,9 @@ public static class RealtimeSetup
         builder.Services.AddSingleton<PresenceNotifier>();
         builder.Services.AddSingleton<TypingTracker>();
         builder.Services.AddSingleton<HubConnectionRegistry>();
+        builder.Services.AddSingleton<ChatNotifier>();
+        builder.Services.AddSingleton<IChatEvents>(services => services.GetRequiredService<ChatNotifier>());
+        builder.Services.AddSingleton<HubConnectAdmission>();
         builder.Services.AddSingleton<HubGate>();
         builder.Services.AddHostedService<SessionSweeper>();
         return builder;
@@ -44,13 +53,13 @@ public static class RealtimeSetup
     {
         var gate = app.ApplicationServices.GetRequiredService<HubGate>();
         return app.UseWhen(
-            context => context.Request.Path.StartsWithSegments(AccountsSetup.HubPath),
+            context => context.Request.Path.StartsWithSegments(HubPath),
             branch => branch.Use(next => context => gate.InvokeAsync(context, next)));
     }
 
     public static WebApplication MapRealtime(this WebApplication app)
     {
-        app.MapHub<ChatHub>(AccountsSetup.HubPath);
+        app.MapHub<ChatHub>(HubPath);
         return app;
     }
 }

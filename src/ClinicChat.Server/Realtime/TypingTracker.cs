@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Collections.Concurrent;
 using ClinicChat.Conversations;
 using Microsoft.AspNetCore.SignalR;
@@ -62,21 +63,10 @@ public sealed partial class TypingTracker(IHubContext<ChatHub, IChatClient> hub,
         return BroadcastAsync(key, state.UserId, false);
     }
 
-    private async Task BroadcastAsync((string ConnectionId, Guid ConversationId) key, Guid userId, bool isTyping)
-    {
-        try
-        {
-            await hub.Clients.GroupExcept(ChatNotifier.ConversationGroup(key.ConversationId), key.ConnectionId)
-                .Typing(new TypingEvent(key.ConversationId, userId, isTyping));
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogBroadcastFailed(e);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Broadcasting a typing event failed")]
-    private partial void LogBroadcastFailed(Exception exception);
+    private Task BroadcastAsync((string ConnectionId, Guid ConversationId) key, Guid userId, bool isTyping) =>
+        BestEffort.RunAsync(
+            () => hub.Clients.GroupExcept(ChatNotifier.ConversationGroup(key.ConversationId), key.ConnectionId).Typing(new TypingEvent(key.ConversationId, userId, isTyping)),
+            logger, "typing event");
 
     private sealed class State(Guid userId)
     {

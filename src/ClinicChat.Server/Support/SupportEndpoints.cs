@@ -10,16 +10,6 @@ public static class SupportEndpoints
 {
     public const int MaxNoteLength = 2000;
 
-    public static WebApplicationBuilder AddSupport(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<SupportRoomReader>();
-        builder.Services.AddSingleton<SupportDesk>();
-        builder.Services.AddSingleton<IMessageSentObserver>(services => services.GetRequiredService<SupportDesk>());
-        builder.Services.AddSingleton<IUserDisabledObserver>(services => services.GetRequiredService<SupportDesk>());
-        builder.Services.AddSingleton<SupportStats>();
-        return builder;
-    }
-
     /// <summary>
     /// The user side (open/get my room, write to the desk, read my room) for any signed-in user, and the desk
     /// (list, assign, close, stats) for admins only. Map on a group that requires authentication.
@@ -28,7 +18,7 @@ public static class SupportEndpoints
     {
         group.WithTags("Support");
         group.MapPost("/room", async Task<Results<Created<SupportRoomDto>, Ok<SupportRoomDto>, ProblemHttpResult>> (
-            ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+            ClaimsPrincipal user, SupportRooms desk, CancellationToken ct) =>
         {
             if (user.IsAdmin())
             {
@@ -44,12 +34,12 @@ public static class SupportEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapGet("/room", async Task<Results<Ok<SupportRoomDto>, ProblemHttpResult>> (ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
-            await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : Problems.NotFound("Support room"))
+            await rooms.FindCurrentForUserAsync(user.UserId(), ct) is { } room ? TypedResults.Ok(room) : SupportRooms.RoomNotFound.ToProblem())
             .WithSummary("Get my current support room")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
-            SupportMessageRequest request, ClaimsPrincipal user, SupportDesk desk, HttpContext http, CancellationToken ct) =>
+            SupportMessageRequest request, ClaimsPrincipal user, SupportRooms desk, HttpContext http, CancellationToken ct) =>
             user.IsAdmin()
                 ? AdminsRunTheDesk()
                 : ConversationEndpoints.ToSendResult(await desk.SendAsync(user.UserId(), request.ClientMessageId, request.Text, ct), http))
@@ -63,7 +53,7 @@ public static class SupportEndpoints
             Guid id, ClaimsPrincipal user, SupportRoomReader rooms, CancellationToken ct) =>
             await rooms.FindAsync(id, user.UserId(), ct) is { } room && (user.IsAdmin() || room.User.UserId == user.UserId())
                 ? TypedResults.Ok(room)
-                : Problems.NotFound("Support room"))
+                : SupportRooms.RoomNotFound.ToProblem())
             .WithSummary("Get a support room")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -91,19 +81,14 @@ public static class SupportEndpoints
             .WithSummary("List support rooms (admin)");
 
         desk.MapPost("/rooms/{id:guid}/assign", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
-            Guid id, AssignRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
-            await desk.AssignAsync(id, request?.AdminId ?? user.UserId(), user.UserId(), ct) switch
-            {
-                SupportDesk.Done done => TypedResults.Ok(done.Room),
-                SupportDesk.Refused { Field: { } field } => Problems.Field(field, "The assignee must be an enabled admin."),
-                var other => ToProblem(other),
-            })
+            Guid id, AssignRoomRequest? request, ClaimsPrincipal user, SupportAssignments desk, CancellationToken ct) =>
+            ToRoomResult(await desk.AssignAsync(id, request?.AdminId ?? user.UserId(), user.UserId(), ct)))
             .WithSummary("Assign a support room (admin)")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         desk.MapPost("/rooms/{id:guid}/close", async Task<Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult>> (
-            Guid id, CloseRoomRequest? request, ClaimsPrincipal user, SupportDesk desk, CancellationToken ct) =>
+            Guid id, CloseRoomRequest? request, ClaimsPrincipal user, SupportClosing desk, CancellationToken ct) =>
         {
             var note = string.IsNullOrWhiteSpace(request?.Note) ? null : request.Note.Trim();
             if (note is { Length: > MaxNoteLength })
@@ -111,11 +96,7 @@ public static class SupportEndpoints
                 return Problems.Field("note", $"Note must be at most {MaxNoteLength} characters.");
             }
 
-            return await desk.CloseAsync(id, user.UserId(), note, ct) switch
-            {
-                SupportDesk.Done done => TypedResults.Ok(done.Room),
-                var other => ToProblem(other),
-            };
+            return ToRoomResult(await desk.CloseAsync(id, user.UserId(), note, ct));
         })
             .WithSummary("Close a support room (admin)")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -144,11 +125,8 @@ public static class SupportEndpoints
     }
 
     private static ProblemHttpResult AdminsRunTheDesk() =>
-        Problems.Forbidden("Admins answer support rooms from the desk; they do not open their own.");
+        Problems.Forbidden("support.admin_not_allowed", "Admins answer support rooms from the desk; they do not open their own.");
 
-    private static ProblemHttpResult ToProblem(SupportDesk.Outcome outcome) => outcome switch
-    {
-        SupportDesk.Refused refused => Problems.Status(refused.StatusCode, refused.Title, refused.Detail),
-        _ => Problems.NotFound("Support room"),
-    };
+    private static Results<Ok<SupportRoomDto>, ValidationProblem, ProblemHttpResult> ToRoomResult(Outcome<SupportRoomDto> outcome) =>
+        outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Ok(outcome.Value!);
 }

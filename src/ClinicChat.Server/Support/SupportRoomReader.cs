@@ -99,7 +99,7 @@ public sealed class SupportRoomReader(NpgsqlDataSource dataSource)
 
         var lastMessages = (await connection.QueryAsync<MessageDto>(new CommandDefinition(
             $"""
-            select {MessageLog.MessageColumns} from messages
+            select {ConversationQueries.MessageColumns} from messages
             where (conversation_id, seq) in (select id, last_seq from conversations where id = any(@Ids))
             """, new { Ids = ids }, cancellationToken: cancellationToken))).ToDictionary(m => m.ConversationId);
 

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using Microsoft.Net.Http.Headers;
 
 namespace ClinicChat.WebClient;
@@ -45,7 +46,7 @@ public static class WebClientSetup
     {
         if (ServerPaths.Any(prefix => context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)))
         {
-            return TypedResults.Problem(title: "Not found", detail: "There is no such resource.", statusCode: StatusCodes.Status404NotFound);
+            return new Failure("route.not_found", FailureKind.NotFound, "There is no such resource.").ToProblem();
         }
 
         // Looked up per request: a server started before `npm run build` picks the client up without a restart.
@@ -57,7 +58,7 @@ public static class WebClientSetup
                     "ClinicChat is running, but this build has no web client (web/ was not built into wwwroot). "
                     + "The API is at /api/v1, its docs at /docs, the hub at /hubs/chat. Build the client with ./run.\n",
                     "text/plain; charset=utf-8")
-                : TypedResults.Problem(title: "Not found", detail: "There is no such resource.", statusCode: StatusCodes.Status404NotFound);
+                : new Failure("route.not_found", FailureKind.NotFound, "There is no such resource.").ToProblem();
         }
 
         context.Response.Headers.CacheControl = NoStore;

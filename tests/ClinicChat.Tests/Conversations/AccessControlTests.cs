@@ -81,7 +81,7 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
         foreach (var (method, call) in calls)
         {
             var error = await Assert.ThrowsAsync<HubInvocationException>(call);
-            Assert.True(error.Message == "Conversation was not found.", $"{method}: {error.Message}");
+            Assert.True(error.Message == "[conversation.not_found] Conversation was not found.", $"{method}: {error.Message}");
         }
 
         // Unsubscribing from a group one never joined is harmless, and must stay so.
@@ -108,7 +108,7 @@ public sealed class AccessControlTests(ClinicChatApp app) : IClassFixture<Clinic
 
         Assert.Equal(support, subscribed.Conversation.Id);
         Assert.Equal(0, read.LastReadSeq);
-        Assert.Equal("Conversation was not found.", refused.Message);
+        Assert.Equal("[conversation.not_found] Conversation was not found.", refused.Message);
     }
 
     private async Task AssertUntouchedAsync(TestUser patient, TestUser nurse, Guid conversation, MessageDto message, HubClient nurseHub, HubClient patientHub, TestUser outsider)

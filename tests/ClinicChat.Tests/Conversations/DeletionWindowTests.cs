@@ -16,7 +16,7 @@ public sealed class DeletionWindowTests(ClinicChatApp app) : IClassFixture<Clini
         var patient = await app.RegisterPatientAsync();
         var conversation = await app.CreateCareChatAsync(patient, await app.CreateStaffAsync("nurse"));
         var message = await patient.SendAsync(conversation, "pesan lama");
-        var note = await app.Services.GetRequiredService<SystemMessages>().PostAsync(conversation, "catatan sistem", Ct);
+        var note = await app.Services.GetRequiredService<SystemNotes>().PostAsync(conversation, "catatan sistem", Ct);
 
         app.Clock.Advance(TimeSpan.FromMinutes(16));
         var sender = await app.LoginAsync(patient.Email, patient.Password); // access tokens last 15 minutes

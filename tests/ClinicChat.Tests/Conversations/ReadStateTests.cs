@@ -19,7 +19,7 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
         await nurse.SendAsync(conversation, "dua");
         var m3 = await nurse.SendAsync(conversation, "tiga");
         await patient.SendAsync(conversation, "punya saya sendiri");
-        await app.Services.GetRequiredService<SystemMessages>().PostAsync(conversation, "Konsultasi dimulai", Ct);
+        await app.Services.GetRequiredService<SystemNotes>().PostAsync(conversation, "Konsultasi dimulai", Ct);
 
         Assert.Equal(3, await UnreadAsync(patient, conversation));
         Assert.Equal(0, await UnreadAsync(nurse, conversation) - 1); // the patient's one message
@@ -69,7 +69,7 @@ public sealed class ReadStateTests(ClinicChatApp app) : IClassFixture<ClinicChat
     {
         TestUser[] members = [await app.RegisterPatientAsync(), await app.CreateStaffAsync("nurse"), await app.CreateStaffAsync("doctor")];
         var conversation = await app.CreateConversationAsync(ConversationKinds.Care, ConversationStatuses.Open, members);
-        var systemMessages = app.Services.GetRequiredService<SystemMessages>();
+        var systemMessages = app.Services.GetRequiredService<SystemNotes>();
 
         await Task.WhenAll(members.Select(async (member, index) =>
         {

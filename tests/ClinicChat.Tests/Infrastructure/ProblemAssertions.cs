@@ -14,6 +14,7 @@ public static class ProblemAssertions
         using var json = JsonDocument.Parse(body);
         var root = json.RootElement.Clone();
         Assert.Equal((int)status, root.GetProperty("status").GetInt32());
+        Assert.True(root.TryGetProperty("code", out var code) && code.GetString() is { Length: > 0 }, $"No code in {body}");
         return root;
     }
 

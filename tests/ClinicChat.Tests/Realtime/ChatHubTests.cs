@@ -140,9 +140,9 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
         var tooLong = await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync<MessageDto>("SendMessage", conversation, "v-2", new string('a', 5001)));
         var noId = await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync<MessageDto>("SendMessage", conversation, null, "ok"));
 
-        Assert.StartsWith($"{field}: ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"[request.invalid] {field}: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("at most 5000 characters", tooLong.Message, StringComparison.Ordinal);
-        Assert.StartsWith("clientMessageId: ", noId.Message, StringComparison.Ordinal);
+        Assert.StartsWith("[request.invalid] clientMessageId: ", noId.Message, StringComparison.Ordinal);
         Assert.Empty(await app.StoredMessagesAsync(conversation));
     }
 
@@ -334,7 +334,7 @@ public sealed class ChatHubTests(ClinicChatApp app) : IClassFixture<ClinicChatAp
         await hub.DisposeAsync();
         // Answered after the logout closed the first connection, so a close of this one would have come before.
         var stillAnswers = await Assert.ThrowsAsync<HubInvocationException>(() => otherHub.InvokeAsync<MessagePage>("Sync", Guid.NewGuid(), 0, 1));
-        Assert.Equal("Conversation was not found.", stillAnswers.Message);
+        Assert.Equal("[conversation.not_found] Conversation was not found.", stillAnswers.Message);
         Assert.False(otherHub.Closed.IsCompleted);
     }
 

@@ -36,7 +36,7 @@ public sealed class LimitsTests(TightLimitsApp app) : IClassFixture<TightLimitsA
             Assert.Equal(HttpStatusCode.TooManyRequests, rest.StatusCode);
             Assert.Equal("1", rest.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Contains("Too many messages", await rest.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-            Assert.StartsWith("Too many messages: at most 1 per second per user (bursts of 3)", viaHub.Message, StringComparison.Ordinal);
+            Assert.StartsWith("[message.rate_limited] Too many messages: at most 1 per second per user (bursts of 3)", viaHub.Message, StringComparison.Ordinal);
 
             // Another user has their own bucket.
             Assert.Equal(HttpStatusCode.Created, (await nurse.PostMessageAsync(conversation, "perawat")).StatusCode);

@@ -32,7 +32,7 @@ import type {
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** The public REST API (PRODUCT.md §5), one method per route. Nothing here is private to this client. */
+/** The public REST API under /api/v1, one method per route. Nothing here is private to this client. */
 export class Api {
   constructor(
     readonly session: Session,

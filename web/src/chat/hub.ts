@@ -39,7 +39,7 @@ type Handler<E extends HubEventName> = (payload: HubEvents[E]) => void;
 /**
  * The one connection to /hubs/chat for the signed-in user, through the official @microsoft/signalr client.
  * Owns the connection's life (start with retries, automatic reconnect with backoff, restart after the server
- * closed it) and exposes the hub methods and events of PRODUCT.md §4. Catch-up after a reconnect is the chat
+ * closed it) and exposes the public hub methods and events. Catch-up after a reconnect is the chat
  * service's job: it registers through onReconnected.
  */
 export class ChatHub {

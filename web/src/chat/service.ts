@@ -378,8 +378,9 @@ function isConnectionLoss(e: unknown): boolean {
 function describe(e: unknown): string {
   if (e instanceof ApiError) return e.summary;
   if (e instanceof Error) {
-    // Hub errors arrive as "An unexpected error occurred invoking 'SendMessage' on the server. HubException: <reason>".
-    const hub = /HubException: (.*)$/.exec(e.message);
+    // Hub errors arrive as "An unexpected error occurred invoking 'SendMessage' on the server. HubException: [code] <reason>";
+    // the code is for programs, the reason for people.
+    const hub = /HubException: (?:\[[^\]]+\] )?(.*)$/.exec(e.message);
     return hub?.[1] ?? "Not sent. Check your connection and retry.";
   }
   return "Something went wrong.";

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ClinicChat.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
-namespace ClinicChat.Accounts;
+namespace ClinicChat.Realtime;
 
 /// <summary>
 /// Everything the hub's connect request must pass before the hub runs: authentication, the session check and the
@@ -18,7 +19,7 @@ namespace ClinicChat.Accounts;
 /// handler and request scope; the session check its frame; the authorization middleware its frame, its policy
 /// evaluator and the authentication features it adds (result, ticket, properties). Here all of it runs in one
 /// method that completes before the hub is entered, so none of it outlives the checks; only the caller that counts
-/// connections (<see cref="Realtime.HubGate"/>) awaits the hub.
+/// connections (<see cref="HubGate"/>) awaits the hub.
 /// </para>
 /// </summary>
 public sealed class HubConnectAdmission(IServiceScopeFactory scopes, IAuthorizationPolicyProvider policies)
@@ -38,20 +39,10 @@ public sealed class HubConnectAdmission(IServiceScopeFactory scopes, IAuthorizat
         try
         {
             await AuthenticateAsync(context);
-            if (context.User.Identity?.IsAuthenticated == true)
+            // The same session check as every other request (Accounts owns it).
+            if (await AccountsSetup.CheckSessionAsync(context))
             {
-                // Through the request's services, not the constructor: the pipeline is built (and this created) before
-                // start-up has checked the database settings, which reports a missing one as one clean line.
-                var sessions = context.RequestServices.GetRequiredService<SessionStore>();
-                if (context.User.SessionId() is { } sessionId && await sessions.IsActiveAsync(sessionId, context.RequestAborted))
-                {
-                    ForgetCredentials(context);
-                }
-                else
-                {
-                    // Anonymous from here on: authorization answers 401 exactly as for a missing token.
-                    context.User = new ClaimsPrincipal(new ClaimsIdentity());
-                }
+                ForgetCredentials(context);
             }
 
             return await AuthorizeAsync(context);

@@ -1,9 +1,10 @@
+using ClinicChat.Accounts;
 using ClinicChat.Articles;
 using ClinicChat.Care;
 using ClinicChat.Doctors;
 using ClinicChat.Infrastructure;
 
-namespace ClinicChat.Accounts;
+namespace ClinicChat.Demo;
 
 /// <summary>Demo accounts for Development, so that every role can be tried straight after ./run.</summary>
 internal sealed partial class DemoSeeder(
@@ -37,9 +38,9 @@ internal sealed partial class DemoSeeder(
         var ids = new Dictionary<string, Guid>();
         foreach (var (email, name, role) in Accounts)
         {
-            if (await accounts.CreateUserAsync(email, Password, name, role, actorId: null, cancellationToken) is AccountService.Created created)
+            if (await accounts.CreateUserAsync(email, Password, name, role, actorId: null, cancellationToken) is { Value: { } created })
             {
-                ids[email] = created.User.Id;
+                ids[email] = created.Id;
             }
         }
 

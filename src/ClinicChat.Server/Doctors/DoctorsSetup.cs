@@ -1,0 +1,10 @@
+namespace ClinicChat.Doctors;
+
+public static class DoctorsSetup
+{
+    public static WebApplicationBuilder AddDoctors(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DoctorDirectory>();
+        return builder;
+    }
+}
