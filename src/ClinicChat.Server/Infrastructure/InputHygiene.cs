@@ -281,7 +281,8 @@ public sealed class HubInputFilter : IHubFilter
         {
             if (InputRules.CheckValue(arguments[i], parameters[i].Multiline) is { } reason)
             {
-                throw new HubException($"'{parameters[i].Name}' {reason}");
+                // "field: message", the form every hub refusal takes.
+                throw new HubException($"{parameters[i].Name}: '{parameters[i].Name}' {reason}");
             }
         }
 
