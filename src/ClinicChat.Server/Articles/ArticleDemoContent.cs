@@ -47,11 +47,11 @@ internal static class ArticleDemoContent
     }
 
     private static async Task<Guid> CategoryAsync(ArticleStore articles, string name, Guid adminId, CancellationToken cancellationToken) =>
-        ((ArticleChange.Done<AdminArticleCategoryDto>)await articles.CreateCategoryAsync(name, null, adminId, cancellationToken)).Value.Id;
+        (await articles.CreateCategoryAsync(name, null, adminId, cancellationToken)).Value!.Id;
 
     private static async Task PublishedAsync(ArticleStore articles, Guid categoryId, string title, string body, Guid adminId, CancellationToken cancellationToken)
     {
-        var created = (ArticleChange.Done<AdminArticleDto>)await articles.CreateAsync(title, null, categoryId, body, adminId, cancellationToken);
-        await articles.PublishAsync(created.Value.Id, null, adminId, cancellationToken);
+        var created = await articles.CreateAsync(title, null, categoryId, body, adminId, cancellationToken);
+        await articles.PublishAsync(created.Value!.Id, null, adminId, cancellationToken);
     }
 }

@@ -29,7 +29,7 @@ public static class ArticleEndpoints
         });
 
         group.MapGet("/articles/{slug}", async Task<Results<Ok<ArticleDto>, ProblemHttpResult>> (string slug, ArticleStore articles, CancellationToken ct) =>
-            Slugs.IsValid(slug) && await articles.FindPublishedAsync(slug, ct) is { } article ? TypedResults.Ok(article) : Problems.NotFound("Article"));
+            Slugs.IsValid(slug) && await articles.FindPublishedAsync(slug, ct) is { } article ? TypedResults.Ok(article) : ArticleFailures.ArticleNotFound.ToProblem());
 
         group.MapGet("/article-categories", async Task<Ok<IReadOnlyList<ArticleCategoryDto>>> (ArticleStore articles, CancellationToken ct) =>
             TypedResults.Ok(await articles.ListPublicCategoriesAsync(ct)));
@@ -56,7 +56,7 @@ public static class ArticleEndpoints
         });
 
         group.MapGet("/articles/{id:guid}", async Task<Results<Ok<AdminArticleDto>, ProblemHttpResult>> (Guid id, ArticleStore articles, CancellationToken ct) =>
-            await articles.FindAsync(id, ct) is { } article ? TypedResults.Ok(article) : Problems.NotFound("Article"));
+            await articles.FindAsync(id, ct) is { } article ? TypedResults.Ok(article) : ArticleFailures.ArticleNotFound.ToProblem());
 
         group.MapPost("/articles", async Task<Results<Created<AdminArticleDto>, ValidationProblem, ProblemHttpResult>> (
             ArticleRequest request, ClaimsPrincipal user, ArticleStore articles, CancellationToken ct) =>
@@ -69,9 +69,9 @@ public static class ArticleEndpoints
             }
 
             var change = await articles.CreateAsync(title!, slug, request.CategoryId, body!, user.UserId(), ct);
-            return change is ArticleChange.Done<AdminArticleDto> done
-                ? TypedResults.Created($"/api/v1/admin/articles/{done.Value.Id}", done.Value)
-                : Refusal<Created<AdminArticleDto>>(change);
+            return change.Failure is { } failure
+                ? failure.ToProblem()
+                : TypedResults.Created($"/api/v1/admin/articles/{change.Value!.Id}", change.Value);
         });
 
         group.MapPut("/articles/{id:guid}", async Task<Results<Ok<AdminArticleDto>, ValidationProblem, ProblemHttpResult>> (
@@ -99,7 +99,7 @@ public static class ArticleEndpoints
 
         group.MapDelete("/articles/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (
             Guid id, ClaimsPrincipal user, ArticleStore articles, CancellationToken ct) =>
-            await articles.DeleteAsync(id, user.UserId(), ct) ? TypedResults.NoContent() : Problems.NotFound("Article"));
+            await articles.DeleteAsync(id, user.UserId(), ct) ? TypedResults.NoContent() : ArticleFailures.ArticleNotFound.ToProblem());
 
         // What the editor shows while typing: the same renderer, and the same safety, as the published page.
         group.MapPost("/articles/preview", Results<Ok<PreviewDto>, ValidationProblem> (PreviewRequest request) =>
@@ -128,9 +128,9 @@ public static class ArticleEndpoints
             }
 
             var change = await articles.CreateCategoryAsync(name!, slug, user.UserId(), ct);
-            return change is ArticleChange.Done<AdminArticleCategoryDto> done
-                ? TypedResults.Created($"/api/v1/admin/article-categories/{done.Value.Id}", done.Value)
-                : Refusal<Created<AdminArticleCategoryDto>>(change);
+            return change.Failure is { } failure
+                ? failure.ToProblem()
+                : TypedResults.Created($"/api/v1/admin/article-categories/{change.Value!.Id}", change.Value);
         });
 
         group.MapPut("/article-categories/{id:guid}", async Task<Results<Ok<AdminArticleCategoryDto>, ValidationProblem, ProblemHttpResult>> (
@@ -145,23 +145,12 @@ public static class ArticleEndpoints
             Guid id, ClaimsPrincipal user, ArticleStore articles, CancellationToken ct) =>
         {
             var change = await articles.DeleteCategoryAsync(id, user.UserId(), ct);
-            return change is ArticleChange.Done<bool> ? TypedResults.NoContent() : Refusal<NoContent>(change);
+            return change.Failure is { } failure ? failure.ToProblem() : TypedResults.NoContent();
         });
 
         return group;
     }
 
-    private static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Answer<T>(ArticleChange change) =>
-        change is ArticleChange.Done<T> done ? TypedResults.Ok(done.Value) : Refusal<Ok<T>>(change);
-
-    private static Results<TSuccess, ValidationProblem, ProblemHttpResult> Refusal<TSuccess>(ArticleChange change)
-        where TSuccess : IResult => change switch
-    {
-        ArticleChange.Invalid invalid => invalid.Errors.ToProblem(),
-        ArticleChange.Missing missing => Problems.NotFound(missing.What),
-        ArticleChange.Clash { Field: { } field } clash => TypedResults.Problem(title: "Conflict", detail: clash.Detail, statusCode: StatusCodes.Status409Conflict,
-            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [clash.Detail] } }),
-        ArticleChange.Clash clash => Problems.Conflict(clash.Detail),
-        _ => throw new UnreachableException($"Unexpected change {change.GetType().Name}."),
-    };
+    private static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Answer<T>(Outcome<T> outcome) =>
+        outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Ok(outcome.Value!);
 }

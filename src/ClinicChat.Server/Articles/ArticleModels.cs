@@ -83,15 +83,10 @@ public sealed record PreviewDto(string Html);
 
 public sealed record ArticleCategoryRequest(string? Name, string? Slug);
 
-/// <summary>What an admin change came to; the endpoints turn it into an answer.</summary>
-public abstract record ArticleChange
+/// <summary>The refusals several article routes share.</summary>
+public static class ArticleFailures
 {
-    public sealed record Done<T>(T Value) : ArticleChange;
+    public static readonly Failure ArticleNotFound = Failure.NotFound("article.not_found", "Article");
 
-    public sealed record Missing(string What) : ArticleChange;
-
-    /// <summary>A 409 that names the field at fault (a taken slug) or, without one, a wrong state.</summary>
-    public sealed record Clash(string? Field, string Detail) : ArticleChange;
-
-    public sealed record Invalid(FieldErrors Errors) : ArticleChange;
+    public static readonly Failure CategoryNotFound = Failure.NotFound("article_category.not_found", "Category");
 }

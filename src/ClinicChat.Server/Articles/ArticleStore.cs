@@ -144,7 +144,7 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
         return await FindAsync(connection, id, cancellationToken);
     }
 
-    public async Task<ArticleChange> CreateAsync(string title, string? slug, Guid? categoryId, string body, Guid actorId, CancellationToken cancellationToken)
+    public async Task<Outcome<AdminArticleDto>> CreateAsync(string title, string? slug, Guid? categoryId, string body, Guid actorId, CancellationToken cancellationToken)
     {
         const string sql = """
             insert into articles (id, category_id, title, slug, body, excerpt, status, author_id, created_at, updated_at)
@@ -175,12 +175,12 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
             }
 
             await audit.WriteAsync(connection, null, actorId, "article.created", "article", id.ToString(), new { slug = chosen }, cancellationToken);
-            return new ArticleChange.Done<AdminArticleDto>((await FindAsync(connection, id, cancellationToken))!);
+            return (await FindAsync(connection, id, cancellationToken))!;
         }
     }
 
     /// <summary>Edits the content; a null slug keeps the article's address, so links to it stay valid.</summary>
-    public async Task<ArticleChange> UpdateAsync(Guid id, string title, string? slug, Guid? categoryId, string body, Guid actorId, CancellationToken cancellationToken)
+    public async Task<Outcome<AdminArticleDto>> UpdateAsync(Guid id, string title, string? slug, Guid? categoryId, string body, Guid actorId, CancellationToken cancellationToken)
     {
         const string sql = """
             update articles
@@ -206,15 +206,15 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
 
         if (stored is null)
         {
-            return new ArticleChange.Missing("Article");
+            return ArticleFailures.ArticleNotFound;
         }
 
         await audit.WriteAsync(connection, null, actorId, "article.updated", "article", id.ToString(), new { slug = stored }, cancellationToken);
-        return new ArticleChange.Done<AdminArticleDto>((await FindAsync(connection, id, cancellationToken))!);
+        return (await FindAsync(connection, id, cancellationToken))!;
     }
 
     /// <summary>Draft to published, now or at a future time (hidden until then).</summary>
-    public async Task<ArticleChange> PublishAsync(Guid id, DateTimeOffset? publishAt, Guid actorId, CancellationToken cancellationToken)
+    public async Task<Outcome<AdminArticleDto>> PublishAsync(Guid id, DateTimeOffset? publishAt, Guid actorId, CancellationToken cancellationToken)
     {
         var at = publishAt ?? time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -224,16 +224,16 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
         if (changed == 0)
         {
             return await FindAsync(connection, id, cancellationToken) is null
-                ? new ArticleChange.Missing("Article")
-                : new ArticleChange.Clash(null, "The article is already published or scheduled; unpublish it first to change its publish time.");
+                ? ArticleFailures.ArticleNotFound
+                : Failure.Conflict("article.already_published", "The article is already published or scheduled; unpublish it first to change its publish time.");
         }
 
         await audit.WriteAsync(connection, null, actorId, "article.published", "article", id.ToString(), new { publishedAt = at }, cancellationToken);
-        return new ArticleChange.Done<AdminArticleDto>((await FindAsync(connection, id, cancellationToken))!);
+        return (await FindAsync(connection, id, cancellationToken))!;
     }
 
     /// <summary>Back to draft: gone from the public list and address at once.</summary>
-    public async Task<ArticleChange> UnpublishAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    public async Task<Outcome<AdminArticleDto>> UnpublishAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var changed = await connection.ExecuteAsync(new CommandDefinition(
@@ -242,12 +242,12 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
         if (changed == 0)
         {
             return await FindAsync(connection, id, cancellationToken) is null
-                ? new ArticleChange.Missing("Article")
-                : new ArticleChange.Clash(null, "The article is a draft already.");
+                ? ArticleFailures.ArticleNotFound
+                : Failure.Conflict("article.already_draft", "The article is a draft already.");
         }
 
         await audit.WriteAsync(connection, null, actorId, "article.unpublished", "article", id.ToString(), null, cancellationToken);
-        return new ArticleChange.Done<AdminArticleDto>((await FindAsync(connection, id, cancellationToken))!);
+        return (await FindAsync(connection, id, cancellationToken))!;
     }
 
     public async Task<bool> DeleteAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
@@ -281,7 +281,7 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
             new { Now = time.GetUtcNow() }, cancellationToken: cancellationToken))).Select(r => r.ToDto()).ToList();
     }
 
-    public async Task<ArticleChange> CreateCategoryAsync(string name, string? slug, Guid actorId, CancellationToken cancellationToken)
+    public async Task<Outcome<AdminArticleCategoryDto>> CreateCategoryAsync(string name, string? slug, Guid actorId, CancellationToken cancellationToken)
     {
         const string sql = "insert into article_categories (id, name, slug, created_at) values (@Id, @Name, @Slug, @Now)";
         var id = Guid.CreateVersion7();
@@ -304,11 +304,11 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
             }
 
             await audit.WriteAsync(connection, null, actorId, "article_category.created", "article_category", id.ToString(), new { slug = chosen }, cancellationToken);
-            return new ArticleChange.Done<AdminArticleCategoryDto>(await FindCategoryAsync(connection, id, cancellationToken));
+            return await FindCategoryAsync(connection, id, cancellationToken);
         }
     }
 
-    public async Task<ArticleChange> UpdateCategoryAsync(Guid id, string name, string? slug, Guid actorId, CancellationToken cancellationToken)
+    public async Task<Outcome<AdminArticleCategoryDto>> UpdateCategoryAsync(Guid id, string name, string? slug, Guid actorId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         string? stored;
@@ -325,15 +325,15 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
 
         if (stored is null)
         {
-            return new ArticleChange.Missing("Category");
+            return ArticleFailures.CategoryNotFound;
         }
 
         await audit.WriteAsync(connection, null, actorId, "article_category.updated", "article_category", id.ToString(), new { slug = stored }, cancellationToken);
-        return new ArticleChange.Done<AdminArticleCategoryDto>(await FindCategoryAsync(connection, id, cancellationToken));
+        return await FindCategoryAsync(connection, id, cancellationToken);
     }
 
     /// <summary>Only an empty category can go: its articles are moved or deleted first, never orphaned silently.</summary>
-    public async Task<ArticleChange> DeleteCategoryAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    public async Task<Outcome<bool>> DeleteCategoryAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         string? slug;
@@ -344,16 +344,16 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.ForeignKeyViolation, ConstraintName: "articles_category_id_fkey" })
         {
-            return new ArticleChange.Clash(null, "The category still has articles; move them to another category or delete them first.");
+            return Failure.Conflict("article_category.not_empty", "The category still has articles; move them to another category or delete them first.");
         }
 
         if (slug is null)
         {
-            return new ArticleChange.Missing("Category");
+            return ArticleFailures.CategoryNotFound;
         }
 
         await audit.WriteAsync(connection, null, actorId, "article_category.deleted", "article_category", id.ToString(), new { slug }, cancellationToken);
-        return new ArticleChange.Done<bool>(true);
+        return true;
     }
 
     private async Task<AdminArticleDto?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken)
@@ -403,11 +403,11 @@ public sealed class ArticleStore(NpgsqlDataSource dataSource, TimeProvider time,
     private static bool IsSlugTaken(PostgresException e, string constraint) =>
         e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == constraint;
 
-    private static ArticleChange.Clash SlugClash(string slug) =>
-        new("slug", $"The slug '{slug}' is already in use; choose another.");
+    private static Failure SlugClash(string slug) => new("article.slug_taken", FailureKind.Conflict,
+        $"The slug '{slug}' is already in use; choose another.",
+        Errors: new FieldErrors().Add("slug", $"The slug '{slug}' is already in use; choose another.").ToDictionary());
 
-    private static ArticleChange.Invalid UnknownCategory() =>
-        new(new FieldErrors().Add("categoryId", "There is no such category."));
+    private static Failure UnknownCategory() => Failure.Field("categoryId", "There is no such category.");
 
     private sealed class ArticleRow
     {

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using ClinicChat.Audit;
 using ClinicChat.Conversations;
 
@@ -12,19 +13,19 @@ public sealed class AttachmentDownloads(AttachmentRecords records, IAttachmentSt
 {
     public const string DownloadAction = "attachment.downloaded";
 
-    public async Task<AttachmentOutcome<AttachmentDownload>> OpenAsync(ChatCaller caller, Guid attachmentId, AttachmentPart part, CancellationToken cancellationToken)
+    public async Task<Outcome<AttachmentDownload>> OpenAsync(ChatCaller caller, Guid attachmentId, AttachmentPart part, CancellationToken cancellationToken)
     {
         var attachment = await records.FindReadableAsync(caller, attachmentId, cancellationToken);
         if (attachment is null || (part == AttachmentPart.Thumbnail && attachment.ThumbnailContentType is null))
         {
-            return AttachmentFailure.NotFound(part == AttachmentPart.Thumbnail && attachment is not null ? "A preview of this attachment" : "Attachment");
+            return Failure.NotFound("attachment.not_found", part == AttachmentPart.Thumbnail && attachment is not null ? "A preview of this attachment" : "Attachment");
         }
 
         var thumbnail = part == AttachmentPart.Thumbnail;
         var content = await store.OpenReadAsync(attachment.Id, part, thumbnail ? attachment.ThumbnailSize ?? 0 : attachment.Size, cancellationToken);
         if (content is null)
         {
-            return AttachmentFailure.NotFound("Attachment");
+            return Failure.NotFound("attachment.not_found", "Attachment");
         }
 
         if (attachment.ConversationKind is ConversationKinds.Consultation or ConversationKinds.Care)

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Security.Claims;
 using ClinicChat.Conversations;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using System.Security.Cryptography;
 using ClinicChat.Conversations;
 using Microsoft.AspNetCore.Http.Features;
@@ -31,25 +32,25 @@ public sealed partial class AttachmentUploads(
 
     private AttachmentOptions Options => options.Value;
 
-    public async Task<AttachmentOutcome<AttachmentDto>> UploadAsync(ChatCaller caller, Guid conversationId, HttpRequest request, CancellationToken cancellationToken)
+    public async Task<Outcome<AttachmentDto>> UploadAsync(ChatCaller caller, Guid conversationId, HttpRequest request, CancellationToken cancellationToken)
     {
         // Who may write is settled before a byte of the body is read.
         var access = await conversations.FindWriteAccessAsync(caller, conversationId, cancellationToken);
         if (access is null)
         {
-            return AttachmentFailure.NotFound("Conversation");
+            return Failure.NotFound("conversation.not_found", "Conversation");
         }
 
         if (access.Refusal is { } refusal)
         {
-            return new AttachmentFailure(StatusCodes.Status409Conflict, "Conversation not writable", refusal, Field: null);
+            return refusal;
         }
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary) is not { Length: > 0 and <= 200 } boundary)
         {
-            return new AttachmentFailure(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+            return AttachmentFailures.About("attachment.not_multipart", FailureKind.UnsupportedMediaType, "Unsupported media type",
                 "Send the file as multipart/form-data with one part named 'file'.");
         }
 
@@ -74,7 +75,7 @@ public sealed partial class AttachmentUploads(
         return await AcceptAsync(caller, conversationId, received, fileName, cancellationToken);
     }
 
-    private async Task<(string? FileName, AttachmentFailure? Failure)> ReceiveAsync(HttpRequest request, string boundary, Stream destination, CancellationToken cancellationToken)
+    private async Task<(string? FileName, Failure? Failure)> ReceiveAsync(HttpRequest request, string boundary, Stream destination, CancellationToken cancellationToken)
     {
         var reader = new MultipartReader(boundary, request.Body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
         string? fileName = null;
@@ -154,7 +155,7 @@ public sealed partial class AttachmentUploads(
         }
     }
 
-    private async Task<AttachmentOutcome<AttachmentDto>> AcceptAsync(
+    private async Task<Outcome<AttachmentDto>> AcceptAsync(
         ChatCaller caller, Guid conversationId, FileStream received, string? clientFileName, CancellationToken cancellationToken)
     {
         received.Position = 0;
@@ -188,13 +189,13 @@ public sealed partial class AttachmentUploads(
                 if (verdict == ScanVerdict.Infected)
                 {
                     LogInfected(caller.UserId, conversationId, signature ?? "");
-                    return new AttachmentFailure(StatusCodes.Status422UnprocessableEntity, "Malware detected",
+                    return AttachmentFailures.About("attachment.infected", FailureKind.Unprocessable, "Malware detected",
                         $"The malware scanner found {signature} in this file; it was not stored.");
                 }
             }
             catch (ScannerUnavailableException e)
             {
-                return new AttachmentFailure(StatusCodes.Status503ServiceUnavailable, "Malware scanner unavailable", e.Message, Field: null);
+                return new Failure("attachment.scanner_unavailable", FailureKind.Unavailable, e.Message, "Malware scanner unavailable", RetryAfter: TimeSpan.FromSeconds(30));
             }
         }
 
@@ -263,17 +264,16 @@ public sealed partial class AttachmentUploads(
         Path.Combine(Path.GetTempPath(), $"clinicchat-upload-{Guid.NewGuid():N}"),
         FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, CopyBufferSize, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
 
-    private AttachmentFailure TooLarge() => new(StatusCodes.Status413PayloadTooLarge, "File too large",
+    private Failure TooLarge() => AttachmentFailures.About("attachment.too_large", FailureKind.PayloadTooLarge, "File too large",
         $"The file is larger than the {Options.MaxBytes:N0} bytes this server accepts; it was refused as it arrived.");
 
-    private AttachmentFailure QuotaExceeded() => new(StatusCodes.Status413PayloadTooLarge, "Storage quota exceeded",
+    private Failure QuotaExceeded() => AttachmentFailures.About("attachment.quota_exceeded", FailureKind.PayloadTooLarge, "Storage quota exceeded",
         $"Your uploads would exceed your storage quota of {Options.QuotaBytesPerUser:N0} bytes; this file was not stored.");
 
-    private static AttachmentFailure Unsupported(string message) =>
-        new(StatusCodes.Status415UnsupportedMediaType, "Unsupported file type", message);
+    private static Failure Unsupported(string message) =>
+        AttachmentFailures.About("attachment.unsupported_type", FailureKind.UnsupportedMediaType, "Unsupported file type", message);
 
-    private static AttachmentFailure Invalid(string message) =>
-        new(StatusCodes.Status400BadRequest, "The request is not valid.", message);
+    private static Failure Invalid(string message) => Failure.Field(AttachmentFailures.FileField, message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused an infected upload by {UserId} in {ConversationId}: {Signature}")]
     private partial void LogInfected(Guid userId, Guid conversationId, string signature);

@@ -1,3 +1,4 @@
+using ClinicChat.Infrastructure;
 using Dapper;
 using Npgsql;
 
@@ -78,7 +79,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
             new { Id = conversationId, caller.UserId, caller.IsAdmin }, cancellationToken: cancellationToken));
         return row is null
             ? null
-            : new WriteAccess(row.Kind, row.Status == ConversationStatuses.Open ? null : MessageSender.DescribeRefusal(row.Kind, row.Status, row.ConsultationStatus));
+            : new WriteAccess(row.Kind, row.Status == ConversationStatuses.Open ? null : MessageSender.Refusal(row.Kind, row.Status, row.ConsultationStatus));
     }
 
     public async Task<ConversationDto?> GetAsync(ChatCaller caller, Guid conversationId, CancellationToken cancellationToken)
@@ -161,7 +162,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
     public sealed record AccessRow(string Kind, string Status, long LastSeq);
 
     /// <summary>The conversation's kind, and why it refuses new messages (null: it accepts them).</summary>
-    public sealed record WriteAccess(string Kind, string? Refusal);
+    public sealed record WriteAccess(string Kind, Failure? Refusal);
 
     private sealed record WriteAccessRow(string Kind, string Status, string? ConsultationStatus);
 

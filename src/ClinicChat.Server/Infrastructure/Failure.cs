@@ -15,6 +15,8 @@ public enum FailureKind
     Conflict,
     Locked,
     PayloadTooLarge,
+    UnsupportedMediaType,
+    Unprocessable,
     RateLimited,
     BadGateway,
     Unavailable,

@@ -1,4 +1,3 @@
-using ClinicChat.Infrastructure;
 using ClinicChat.Accounts;
 using ClinicChat.Conversations;
 using ClinicChat.Infrastructure;
