@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
@@ -45,6 +46,28 @@ public static class ApiDocumentation
                 {
                     schema.Type = type & ~JsonSchemaType.String;
                     schema.Pattern = null;
+                }
+
+                return Task.CompletedTask;
+            });
+            // Input hygiene reads strings and dates through converters of its own, which the schema generator cannot
+            // look into (it documented them as "anything"): describe them as the plain JSON strings they are.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                var type = context.JsonTypeInfo.Type;
+                var underlying = Nullable.GetUnderlyingType(type) ?? type;
+                if (schema.Type is null && (underlying == typeof(string) || underlying == typeof(DateTimeOffset) || underlying == typeof(DateTime)))
+                {
+                    schema.Type = JsonSchemaType.String;
+                    if (underlying != typeof(string))
+                    {
+                        schema.Format = "date-time";
+                    }
+
+                    if (IsNullable(type, context.JsonPropertyInfo))
+                    {
+                        schema.Type |= JsonSchemaType.Null;
+                    }
                 }
 
                 return Task.CompletedTask;
@@ -123,4 +146,24 @@ public static class ApiDocumentation
     /// <summary>The authorization middleware's own rule: any allow-anonymous marker wins over any authorize data.</summary>
     private static bool RequiresSignIn(IEnumerable<object> metadata) =>
         metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
+
+    private static readonly NullabilityInfoContext Nullability = new();
+
+    private static bool IsNullable(Type type, System.Text.Json.Serialization.Metadata.JsonPropertyInfo? property)
+    {
+        if (Nullable.GetUnderlyingType(type) is not null)
+        {
+            return true;
+        }
+
+        lock (Nullability)
+        {
+            return property?.AttributeProvider switch
+            {
+                PropertyInfo info => Nullability.Create(info).ReadState == NullabilityState.Nullable,
+                FieldInfo info => Nullability.Create(info).ReadState == NullabilityState.Nullable,
+                _ => false,
+            };
+        }
+    }
 }
