@@ -133,9 +133,9 @@ public static class AccountsSetup
         return app;
     }
 
-    /// <summary>GET (a WebSocket upgrade is one) under one of the query-token paths: an &lt;img src&gt; or a link carries no header.</summary>
+    /// <summary>Under one of the query-token paths (the hub's negotiate is a POST; the attachment routes there are all GETs).</summary>
     private static bool AcceptsQueryToken(HttpRequest request, PathString[] paths) =>
-        HttpMethods.IsGet(request.Method) && paths.Any(path => request.Path.StartsWithSegments(path));
+        paths.Any(path => request.Path.StartsWithSegments(path));
 
     /// <summary>
     /// The one session check, for the HTTP pipeline and the hub's admission alike: true when the request is signed in

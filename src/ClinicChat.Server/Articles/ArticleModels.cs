@@ -72,12 +72,12 @@ public sealed record ArticleCategoryDto(Guid Id, string Slug, string Name, int P
 public sealed record AdminArticleCategoryDto(Guid Id, string Slug, string Name, int ArticleCount, int PublishedCount, DateTimeOffset CreatedAt);
 
 /// <summary>Create or edit. A missing slug is generated from the title on create and kept as it was on edit.</summary>
-public sealed record ArticleRequest(string? Title, string? Slug, Guid? CategoryId, string? Body);
+public sealed record ArticleRequest(string? Title, string? Slug, Guid? CategoryId, [MultilineText] string? Body);
 
 /// <summary>Publish now (no publishAt) or at a future time, before which the article stays hidden.</summary>
 public sealed record PublishRequest(DateTimeOffset? PublishAt);
 
-public sealed record PreviewRequest(string? Body);
+public sealed record PreviewRequest([MultilineText] string? Body);
 
 public sealed record PreviewDto(string Html);
 

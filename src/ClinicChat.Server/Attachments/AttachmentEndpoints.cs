@@ -40,6 +40,7 @@ public static class AttachmentEndpoints
     /// <summary>POST {conversations}/{id}/attachments: multipart/form-data with one part named <c>file</c>.</summary>
     public static RouteGroupBuilder MapAttachmentUploads(this RouteGroupBuilder group)
     {
+        group.WithTags("Attachments");
         group.MapPost("/{id:guid}/attachments", async Task<Results<Created<AttachmentDto>, ProblemHttpResult>> (
             Guid id, ClaimsPrincipal user, AttachmentUploads uploads, HttpContext http, CancellationToken ct) =>
         {
@@ -54,10 +55,13 @@ public static class AttachmentEndpoints
     /// <summary>GET {attachments}/{id} and {attachments}/{id}/thumbnail.</summary>
     public static RouteGroupBuilder MapAttachments(this RouteGroupBuilder group)
     {
+        group.WithTags("Attachments");
         group.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, AttachmentDownloads downloads, HttpContext http, CancellationToken ct) =>
-            DownloadAsync(id, AttachmentPart.File, user, downloads, http, ct));
+            DownloadAsync(id, AttachmentPart.File, user, downloads, http, ct))
+            .WithSummary("Download an attachment");
         group.MapGet("/{id:guid}/thumbnail", (Guid id, ClaimsPrincipal user, AttachmentDownloads downloads, HttpContext http, CancellationToken ct) =>
-            DownloadAsync(id, AttachmentPart.Thumbnail, user, downloads, http, ct));
+            DownloadAsync(id, AttachmentPart.Thumbnail, user, downloads, http, ct))
+            .WithSummary("Download an image attachment's preview");
         return group;
     }
 

@@ -282,7 +282,7 @@ public sealed class HubInputFilter : IHubFilter
             if (InputRules.CheckValue(arguments[i], parameters[i].Multiline) is { } reason)
             {
                 // "field: message", the form every hub refusal takes.
-                throw new HubException($"{parameters[i].Name}: '{parameters[i].Name}' {reason}");
+                throw Failure.Field(parameters[i].Name!, $"'{parameters[i].Name}' {reason}").ToHubException();
             }
         }
 

@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List article categories (admin) */
         get: {
             parameters: {
                 query?: never;
@@ -50,6 +51,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create an article category (admin) */
         post: {
             parameters: {
                 query?: never;
@@ -115,6 +117,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Rename an article category (admin) */
         put: {
             parameters: {
                 query?: never;
@@ -169,6 +172,7 @@ export interface paths {
             };
         };
         post?: never;
+        /** Delete an empty article category (admin) */
         delete: {
             parameters: {
                 query?: never;
@@ -228,6 +232,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List articles (admin) */
         get: {
             parameters: {
                 query?: {
@@ -281,6 +286,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create an article (admin) */
         post: {
             parameters: {
                 query?: never;
@@ -345,6 +351,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get an article (admin) */
         get: {
             parameters: {
                 query?: never;
@@ -385,6 +392,7 @@ export interface paths {
                 };
             };
         };
+        /** Edit an article (admin) */
         put: {
             parameters: {
                 query?: never;
@@ -439,6 +447,7 @@ export interface paths {
             };
         };
         post?: never;
+        /** Delete an article (admin) */
         delete: {
             parameters: {
                 query?: never;
@@ -491,6 +500,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Publish an article now or at a time (admin) */
         post: {
             parameters: {
                 query?: never;
@@ -559,6 +569,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Unpublish an article (admin) */
         post: {
             parameters: {
                 query?: never;
@@ -623,6 +634,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Render Markdown as the published page would (admin) */
         post: {
             parameters: {
                 query?: never;
@@ -1085,6 +1097,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List article categories with published articles */
         get: {
             parameters: {
                 query?: never;
@@ -1120,6 +1133,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List published health articles */
         get: {
             parameters: {
                 query?: {
@@ -1169,6 +1183,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a published health article */
         get: {
             parameters: {
                 query?: never;
@@ -1206,6 +1221,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Download an attachment */
         get: {
             parameters: {
                 query?: never;
@@ -1243,6 +1259,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Download an image attachment's preview */
         get: {
             parameters: {
                 query?: never;
