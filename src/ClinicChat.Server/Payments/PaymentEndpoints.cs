@@ -138,8 +138,10 @@ public static class PaymentEndpoints
     /// </summary>
     private static bool IsSameOrigin(HttpRequest request)
     {
+        // Under "Referrer-Policy: no-referrer" browsers send "Origin: null" even for a same-origin form post; then
+        // Sec-Fetch-Site says where the post came from.
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0)
+        if (origin.Length > 0 && origin != "null")
         {
             return string.Equals(origin.TrimEnd('/'), $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
         }
