@@ -31,7 +31,18 @@ public sealed record MessageDto(
     string? Text,
     string? ClientMessageId,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? DeletedAt);
+    DateTimeOffset? DeletedAt)
+{
+    /// <summary>
+    /// The files the message carries, in upload order; empty for text and system messages and once deleted. Not a
+    /// constructor parameter, so the many readers that build a message from its row stay as they are and
+    /// <see cref="MessageAttachmentReader"/> fills it in one query per page.
+    /// </summary>
+    public IReadOnlyList<MessageAttachmentDto> Attachments { get; init; } = [];
+}
+
+/// <summary>A sent attachment as every member sees it; width and height are set for images only.</summary>
+public sealed record MessageAttachmentDto(Guid Id, string FileName, string ContentType, long Size, int? Width, int? Height);
 
 /// <summary>
 /// A member and their receipts watermarks (so a client can draw read ticks after a reload). The watermarks are
