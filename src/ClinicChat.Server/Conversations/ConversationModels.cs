@@ -39,6 +39,15 @@ public sealed record MessageDto(
     /// <see cref="MessageAttachmentReader"/> fills it in one query per page.
     /// </summary>
     public IReadOnlyList<MessageAttachmentDto> Attachments { get; init; } = [];
+
+    // Value equality for the list too (a record compares it by reference), so a message read back equals the one sent.
+    public bool Equals(MessageDto? other) =>
+        other is not null
+        && (Id, ConversationId, Seq, SenderId, Kind, Text, ClientMessageId, CreatedAt, DeletedAt)
+            == (other.Id, other.ConversationId, other.Seq, other.SenderId, other.Kind, other.Text, other.ClientMessageId, other.CreatedAt, other.DeletedAt)
+        && Attachments.SequenceEqual(other.Attachments);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Seq, Kind, Text, CreatedAt, DeletedAt, Attachments.Count);
 }
 
 /// <summary>A sent attachment as every member sees it; width and height are set for images only.</summary>
