@@ -71,7 +71,12 @@ public sealed class SendingTests(AttachmentApp app) : IClassFixture<AttachmentAp
     [Fact]
     public async Task CareAndSupportSendsCarryAttachmentsAndTheirShapesShowThem()
     {
-        var (patient, nurse, care) = await app.CarePairAsync();
+        var patient = await app.RegisterPatientAsync();
+        var nurse = await app.CreateStaffAsync("nurse");
+        var admin = await app.AdminAsync();
+        var assigned = await admin.Http.PutAsJsonAsync($"/api/v1/admin/patients/{patient.Id}/nurse", new { nurseId = nurse.Id }, Ct);
+        await assigned.EnsureSuccessAsync();
+        var care = (await assigned.Content.ReadFromJsonAsync<CareAssignmentDto>(Ct))!.ConversationId;
         var pdf = await patient.UploadAsync(care, AttachmentTestKit.Pdf(), "rujukan.pdf", "application/pdf");
         var response = await patient.Http.PostAsJsonAsync("/api/v1/care/messages", new { clientMessageId = "care-1", attachmentIds = new[] { pdf.Id } }, Ct);
         await response.EnsureSuccessAsync();
@@ -82,7 +87,6 @@ public sealed class SendingTests(AttachmentApp app) : IClassFixture<AttachmentAp
         Assert.Equal([Expected(pdf)], Assert.Single(patients, p => p.ConversationId == care).LastMessage!.Attachments);
 
         var user = await app.RegisterPatientAsync();
-        var admin = await app.AdminAsync();
         var room = await user.OpenSupportRoomAsync();
         var screenshot = await user.UploadAsync(room.Id, AttachmentTestKit.Png(), "error.png", "image/png");
         var toDesk = await user.Http.PostAsJsonAsync("/api/v1/support/messages",
