@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ClinicChat.Conversations;
 
 public static class ConversationKinds
@@ -38,6 +40,7 @@ public sealed record MessageDto(
     /// constructor parameter, so the many readers that build a message from its row stay as they are and
     /// <see cref="MessageAttachmentReader"/> fills it in one query per page.
     /// </summary>
+    [Required]
     public IReadOnlyList<MessageAttachmentDto> Attachments { get; init; } = [];
 
     // Value equality for the list too (a record compares it by reference), so a message read back equals the one sent.

@@ -4018,6 +4018,7 @@ export interface components {
             patientName: string;
         };
         CareMessageRequest: {
+            attachmentIds?: null | string[];
             clientMessageId: null | string;
             /** Format: uuid */
             patientId: null | string;
@@ -4167,7 +4168,20 @@ export interface components {
             /** Format: uuid */
             userId: string;
         };
+        MessageAttachmentDto: {
+            contentType: string;
+            fileName: string;
+            /** Format: int32 */
+            height: null | number;
+            /** Format: uuid */
+            id: string;
+            /** Format: int64 */
+            size: number;
+            /** Format: int32 */
+            width: null | number;
+        };
         MessageDto: {
+            attachments: components["schemas"]["MessageAttachmentDto"][];
             clientMessageId: null | string;
             /** Format: uuid */
             conversationId: string;
@@ -4245,10 +4259,12 @@ export interface components {
             nextOffset: null | number;
         };
         SendMessageRequest: {
+            attachmentIds?: null | string[];
             clientMessageId: null | string;
             text: null | string;
         };
         SupportMessageRequest: {
+            attachmentIds?: null | string[];
             clientMessageId: null | string;
             text: null | string;
         };
