@@ -44,7 +44,7 @@ public static class CareEndpoints
         group.MapPost("/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
             CareMessageRequest request, ClaimsPrincipal user, CareService care, HttpContext http, CancellationToken ct) =>
             ConversationEndpoints.ToSendResult(
-                await care.SendAsync(ChatCaller.From(user), user.Role(), request.PatientId, request.ClientMessageId, request.Text, ct), http))
+                await care.SendAsync(ChatCaller.From(user), user.Role(), request.PatientId, request.ClientMessageId, request.Text, request.AttachmentIds, ct), http))
             .WithSummary("Send a care message")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -28,4 +28,4 @@ public sealed record CarePatientDto(
 public sealed record CareNurseDto(Guid NurseId, string DisplayName, string Role, Guid ConversationId, DateTimeOffset AssignedAt, bool Online);
 
 /// <summary>A patient writes to "my nurse" (no patientId); a nurse names the patient.</summary>
-public sealed record CareMessageRequest(string? ClientMessageId, [MultilineText] string? Text, Guid? PatientId);
+public sealed record CareMessageRequest(string? ClientMessageId, [MultilineText] string? Text, Guid? PatientId, Guid[]? AttachmentIds = null);

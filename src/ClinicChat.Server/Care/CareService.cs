@@ -125,9 +125,10 @@ public sealed class CareService(
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PatientRow>(new CommandDefinition(sql, new { NurseId = nurseId }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new CarePatientDto(r.PatientId, r.DisplayName, r.ConversationId, r.AssignedAt,
+        List<CarePatientDto> patients = [.. rows.Select(r => new CarePatientDto(r.PatientId, r.DisplayName, r.ConversationId, r.AssignedAt,
             r.LastMessageIn(r.ConversationId),
             r.UnreadCount, presence.IsOnline(r.PatientId)))];
+        return await MessageAttachmentReader.WithLastMessageAttachmentsAsync(connection, patients, p => p.LastMessage, (p, m) => p with { LastMessage = m }, cancellationToken);
     }
 
     public async Task<CareNurseDto?> NurseAsync(Guid patientId, CancellationToken cancellationToken)
@@ -144,7 +145,8 @@ public sealed class CareService(
     }
 
     /// <summary>Resolves the current pair's conversation, then sends through the one send path.</summary>
-    public async Task<Outcome<SendResult>> SendAsync(ChatCaller caller, string role, Guid? patientId, string? clientMessageId, string? text, CancellationToken cancellationToken)
+    public async Task<Outcome<SendResult>> SendAsync(ChatCaller caller, string role, Guid? patientId, string? clientMessageId, string? text, Guid[]? attachmentIds,
+        CancellationToken cancellationToken)
     {
         string sql;
         object args;
@@ -177,7 +179,7 @@ public sealed class CareService(
                 : Failure.NotFound("care.patient_not_assigned", "This patient among your assigned patients");
         }
 
-        return await sender.SendAsync(caller, id, clientMessageId, text, originConnectionId: null, cancellationToken);
+        return await sender.SendAsync(caller, id, clientMessageId, text, attachmentIds, originConnectionId: null, cancellationToken);
     }
 
     private sealed record AssignmentRow(Guid Id, Guid NurseId, Guid ConversationId, DateTimeOffset AssignedAt);

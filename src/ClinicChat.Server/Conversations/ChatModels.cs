@@ -2,7 +2,8 @@ using ClinicChat.Infrastructure;
 
 namespace ClinicChat.Conversations;
 
-public sealed record SendMessageRequest(string? ClientMessageId, [MultilineText] string? Text);
+/// <summary>Text, attachments (ids of the sender's unsent uploads to this conversation, at most 10), or both.</summary>
+public sealed record SendMessageRequest(string? ClientMessageId, [MultilineText] string? Text, Guid[]? AttachmentIds = null);
 
 public sealed record MarkReadRequest(long? UpToSeq, Guid[]? MessageIds);
 

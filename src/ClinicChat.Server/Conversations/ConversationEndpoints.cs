@@ -47,7 +47,7 @@ public static class ConversationEndpoints
 
         group.MapPost("/{id:guid}/messages", async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> (
             Guid id, SendMessageRequest request, ClaimsPrincipal user, MessageSender sender, HttpContext http, CancellationToken ct) =>
-            ToSendResult(await sender.SendAsync(ChatCaller.From(user), id, request.ClientMessageId, request.Text, originConnectionId: null, ct), http))
+            ToSendResult(await sender.SendAsync(ChatCaller.From(user), id, request.ClientMessageId, request.Text, request.AttachmentIds, originConnectionId: null, ct), http))
             .WithSummary("Send a message")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)

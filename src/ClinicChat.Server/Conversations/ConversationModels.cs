@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ClinicChat.Conversations;
 
 public static class ConversationKinds
@@ -31,7 +33,28 @@ public sealed record MessageDto(
     string? Text,
     string? ClientMessageId,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? DeletedAt);
+    DateTimeOffset? DeletedAt)
+{
+    /// <summary>
+    /// The files the message carries, in upload order; empty for text and system messages and once deleted. Not a
+    /// constructor parameter, so the many readers that build a message from its row stay as they are and
+    /// <see cref="MessageAttachmentReader"/> fills it in one query per page.
+    /// </summary>
+    [Required]
+    public IReadOnlyList<MessageAttachmentDto> Attachments { get; init; } = [];
+
+    // Value equality for the list too (a record compares it by reference), so a message read back equals the one sent.
+    public bool Equals(MessageDto? other) =>
+        other is not null
+        && (Id, ConversationId, Seq, SenderId, Kind, Text, ClientMessageId, CreatedAt, DeletedAt)
+            == (other.Id, other.ConversationId, other.Seq, other.SenderId, other.Kind, other.Text, other.ClientMessageId, other.CreatedAt, other.DeletedAt)
+        && Attachments.SequenceEqual(other.Attachments);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Seq, Kind, Text, CreatedAt, DeletedAt, Attachments.Count);
+}
+
+/// <summary>A sent attachment as every member sees it; width and height are set for images only.</summary>
+public sealed record MessageAttachmentDto(Guid Id, string FileName, string ContentType, long Size, int? Width, int? Height);
 
 /// <summary>
 /// A member and their receipts watermarks (so a client can draw read ticks after a reload). The watermarks are

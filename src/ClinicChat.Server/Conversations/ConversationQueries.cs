@@ -101,7 +101,13 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
             new { Id = conversationId, caller.UserId, caller.IsAdmin }, cancellationToken: cancellationToken));
         var row = await results.ReadSingleOrDefaultAsync<ConversationRow>();
         var members = await results.ReadAsync<MemberRow>();
-        return row?.ToDto([.. members.Select(m => m.ToDto())]);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var conversation = row.ToDto([.. members.Select(m => m.ToDto())]);
+        return conversation with { LastMessage = await MessageAttachmentReader.WithAttachmentsAsync(connection, conversation.LastMessage, cancellationToken) };
     }
 
     /// <summary>The caller's conversations, newest activity first.</summary>
@@ -120,7 +126,8 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
         var rows = (await connection.QueryAsync<ConversationRow>(new CommandDefinition(sql,
             new { caller.UserId, Limit = limit, Offset = offset }, cancellationToken: cancellationToken))).AsList();
         var members = await MembersAsync(connection, [.. rows.Select(r => r.Id)], cancellationToken);
-        return [.. rows.Select(r => r.ToDto(members.TryGetValue(r.Id, out var list) ? list : []))];
+        List<ConversationDto> conversations = [.. rows.Select(r => r.ToDto(members.TryGetValue(r.Id, out var list) ? list : []))];
+        return await MessageAttachmentReader.WithLastMessageAttachmentsAsync(connection, conversations, c => c.LastMessage, (c, m) => c with { LastMessage = m }, cancellationToken);
     }
 
     public static async Task<Dictionary<Guid, List<MemberDto>>> MembersAsync(NpgsqlConnection connection, Guid[] conversationIds, CancellationToken cancellationToken)
@@ -147,7 +154,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
     public async Task<MessageDto?> FindSentAsync(Guid senderId, string clientMessageId, string conversationKind, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<MessageDto>(new CommandDefinition(
+        var message = await connection.QuerySingleOrDefaultAsync<MessageDto>(new CommandDefinition(
             $"""
             select {MessageColumns} from messages
             where sender_id = @SenderId and client_message_id = @ClientMessageId
@@ -157,6 +164,7 @@ public sealed class ConversationQueries(NpgsqlDataSource dataSource)
             limit 1
             """,
             new { SenderId = senderId, ClientMessageId = clientMessageId, Kind = conversationKind }, cancellationToken: cancellationToken));
+        return await MessageAttachmentReader.WithAttachmentsAsync(connection, message, cancellationToken);
     }
 
     public sealed record AccessRow(string Kind, string Status, long LastSeq);

@@ -60,6 +60,8 @@ public sealed class MessageHistory(NpgsqlDataSource dataSource, AuditLog audit)
             messages = kind is null ? [] : (await results.ReadAsync<MessageDto>()).AsList();
         }
 
+        messages = await MessageAttachmentReader.WithAttachmentsAsync(connection, messages, cancellationToken);
+
         if (kind is null)
         {
             return ConversationFailures.NotFound;

@@ -9,6 +9,7 @@ public static class MessageRules
 {
     public const int MaxTextLength = 5000;
     public const int MaxClientMessageIdLength = 100;
+    public const int MaxAttachments = 10;
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 100;
 
@@ -57,6 +58,40 @@ public static class MessageRules
         }
 
         return normalized;
+    }
+
+    /// <summary>
+    /// A message's text and attachments: text, at least one attachment, or both. Text is optional only beside
+    /// attachments (blank text then stores none). Returns the text to store.
+    /// </summary>
+    public static string? ValidateContent(string? text, Guid[]? attachmentIds, FieldErrors errors, out Guid[] attachments)
+    {
+        attachments = attachmentIds ?? [];
+        if (attachments.Length > MaxAttachments)
+        {
+            errors.Add("attachmentIds", $"A message carries at most {MaxAttachments} attachments.");
+        }
+        else if (attachments.Contains(Guid.Empty))
+        {
+            errors.Add("attachmentIds", "attachmentIds must be ids of uploads.");
+        }
+        else if (attachments.Length > 1 && attachments.Distinct().Count() != attachments.Length)
+        {
+            errors.Add("attachmentIds", "attachmentIds must not name an upload twice.");
+        }
+
+        if (attachments.Length > 0 && string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (text is null)
+        {
+            errors.Add("text", "Text is required unless the message carries attachments (attachmentIds).");
+            return null;
+        }
+
+        return ValidateText(text, errors);
     }
 
     public static void ValidateClientMessageId(string? clientMessageId, FieldErrors errors)

@@ -67,7 +67,8 @@ public sealed class MessageSearch(NpgsqlDataSource dataSource, AuditLog audit)
                 new { conversationIds = clinical, results = rows.Count }, cancellationToken);
         }
 
-        return new SearchPage([.. rows.Select(r => r.ToDto())], hasMore, hasMore ? start + rows.Count : null);
+        var messages = await MessageAttachmentReader.WithAttachmentsAsync(connection, [.. rows.Select(r => r.ToDto())], cancellationToken);
+        return new SearchPage(messages, hasMore, hasMore ? start + rows.Count : null);
     }
 
     private sealed class Hit

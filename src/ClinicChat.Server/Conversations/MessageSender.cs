@@ -26,26 +26,28 @@ public sealed partial class MessageSender(
     /// skips it (every other connection of the sender still hears it).
     /// </param>
     public async Task<Outcome<SendResult>> SendAsync(
-        ChatCaller caller, Guid conversationId, string? clientMessageId, string? text, string? originConnectionId, CancellationToken cancellationToken)
+        ChatCaller caller, Guid conversationId, string? clientMessageId, string? text, Guid[]? attachmentIds, string? originConnectionId,
+        CancellationToken cancellationToken)
     {
-        if (Admit(caller, clientMessageId, text, out var body) is { } refused)
+        if (Admit(caller, clientMessageId, text, attachmentIds, out var content) is { } refused)
         {
             return refused;
         }
 
-        return await AppendAdmittedAsync(caller, conversationId, clientMessageId!, body, originConnectionId, cancellationToken);
+        return await AppendAdmittedAsync(caller, conversationId, clientMessageId!, content, originConnectionId, cancellationToken);
     }
 
     /// <summary>
-    /// The rules every user message passes, whichever path it came by: text and clientMessageId valid, and a token of
-    /// the sender's rate limit. Split from the append only for callers that must pick the conversation in between
-    /// (the support desk opens a room only for a message it will accept).
+    /// The rules every user message passes, whichever path it came by: text and attachments and clientMessageId
+    /// valid, and a token of the sender's rate limit. Split from the append only for callers that must pick the
+    /// conversation in between (the support desk opens a room only for a message it will accept).
     /// </summary>
-    public Failure? Admit(ChatCaller caller, string? clientMessageId, string? text, out string body)
+    public Failure? Admit(ChatCaller caller, string? clientMessageId, string? text, Guid[]? attachmentIds, out MessageContent content)
     {
         var errors = new FieldErrors();
-        body = MessageRules.ValidateText(text, errors)!;
+        var body = MessageRules.ValidateContent(text, attachmentIds, errors, out var attachments);
         MessageRules.ValidateClientMessageId(clientMessageId, errors);
+        content = new MessageContent(body, attachments);
         if (errors.Any)
         {
             return Failure.Invalid(errors);
@@ -56,8 +58,21 @@ public sealed partial class MessageSender(
 
     /// <summary>Appends a message that <see cref="Admit"/> accepted.</summary>
     public async Task<Outcome<SendResult>> AppendAdmittedAsync(
-        ChatCaller caller, Guid conversationId, string clientMessageId, string body, string? originConnectionId, CancellationToken cancellationToken)
+        ChatCaller caller, Guid conversationId, string clientMessageId, MessageContent content, string? originConnectionId, CancellationToken cancellationToken)
     {
+        // Uploads are checked once before queueing, so a bad id is answered without taking a place in a batch (and
+        // their details are at hand for the answer and the event); the statement locks and re-checks them.
+        IReadOnlyList<MessageAttachmentDto> attachments = [];
+        if (content.AttachmentIds.Length > 0)
+        {
+            attachments = await UnsentUploadsAsync(caller, conversationId, content.AttachmentIds, cancellationToken);
+            if (attachments.Count != content.AttachmentIds.Length)
+            {
+                return await NotStoredAsync(caller, conversationId, clientMessageId, content.AttachmentIds, cancellationToken);
+            }
+        }
+
+        var kind = MessageAttachmentReader.KindOf(attachments);
         Task publish;
         MessageDto message;
         string conversationKind;
@@ -65,13 +80,17 @@ public sealed partial class MessageSender(
         using (await locks.AcquireAsync(conversationId, cancellationToken))
         {
             var id = Guid.CreateVersion7();
-            var appended = await writer.AppendAsync(new PendingAppend(id, conversationId, caller.UserId, caller.IsAdmin, clientMessageId, body), cancellationToken);
+            var appended = await writer.AppendAsync(
+                new PendingAppend(id, conversationId, caller.UserId, caller.IsAdmin, clientMessageId, content.Text, kind, content.AttachmentIds), cancellationToken);
             if (appended is null)
             {
-                return await NotStoredAsync(caller, conversationId, clientMessageId, cancellationToken);
+                return await NotStoredAsync(caller, conversationId, clientMessageId, content.AttachmentIds, cancellationToken);
             }
 
-            message = new MessageDto(id, conversationId, appended.Seq, caller.UserId, MessageKinds.Text, body, clientMessageId, appended.CreatedAt, DeletedAt: null);
+            message = new MessageDto(id, conversationId, appended.Seq, caller.UserId, kind, content.Text, clientMessageId, appended.CreatedAt, DeletedAt: null)
+            {
+                Attachments = attachments,
+            };
             conversationKind = appended.ConversationKind;
             // Committed: from here on the caller's cancellation must not stop the others from hearing about it. The
             // event is queued before the lock is released, so every connection sees messages in seq order.
@@ -82,6 +101,19 @@ public sealed partial class MessageSender(
         await publish;
         await NotifyObserversAsync(message, conversationKind);
         return new SendResult(message, Created: true);
+    }
+
+    /// <summary>Those of the requested uploads the caller may still send here: their own, to this conversation, stored and not sent.</summary>
+    private async Task<IReadOnlyList<MessageAttachmentDto>> UnsentUploadsAsync(ChatCaller caller, Guid conversationId, Guid[] ids, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            select {MessageAttachmentReader.Columns} from attachments a
+            where a.id = any(@Ids) and a.uploader_id = @UserId and a.conversation_id = @ConversationId and a.message_id is null and a.stored
+            order by {MessageAttachmentReader.Order}
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<MessageAttachmentDto>(new CommandDefinition(sql,
+            new { Ids = ids, caller.UserId, ConversationId = conversationId }, cancellationToken: cancellationToken))).AsList();
     }
 
     private async Task NotifyObserversAsync(MessageDto message, string conversationKind)
@@ -95,9 +127,12 @@ public sealed partial class MessageSender(
 
     /// <summary>
     /// Why the writer stored nothing, read after the fact: no access (not found), a retry of a stored message (the
-    /// original, not created), or a conversation that refuses messages (a consultation names its own status).
+    /// original, not created, even though its uploads are now sent), a conversation that refuses messages (a
+    /// consultation names its own status), or uploads that cannot be sent (not the caller's, another conversation's,
+    /// already sent or gone).
     /// </summary>
-    private async Task<Outcome<SendResult>> NotStoredAsync(ChatCaller caller, Guid conversationId, string clientMessageId, CancellationToken cancellationToken)
+    private async Task<Outcome<SendResult>> NotStoredAsync(
+        ChatCaller caller, Guid conversationId, string clientMessageId, Guid[] attachmentIds, CancellationToken cancellationToken)
     {
         const string sql = $"""
             select c.kind, c.status, co.status as consultation_status, {ConversationQueries.AccessPredicate} as has_access,
@@ -117,9 +152,15 @@ public sealed partial class MessageSender(
 
         if (row.Id is { } id)
         {
-            return new SendResult(
-                new MessageDto(id, conversationId, row.Seq, caller.UserId, row.MessageKind!, row.Text, clientMessageId, row.CreatedAt, row.DeletedAt),
-                Created: false);
+            var original = new MessageDto(id, conversationId, row.Seq, caller.UserId, row.MessageKind!, row.Text, clientMessageId, row.CreatedAt, row.DeletedAt);
+            return new SendResult((await MessageAttachmentReader.WithAttachmentsAsync(connection, original, cancellationToken))!, Created: false);
+        }
+
+        if (row.Status == ConversationStatuses.Open && attachmentIds.Length > 0
+            && (await UnsentUploadsAsync(caller, conversationId, attachmentIds, cancellationToken)).Count != attachmentIds.Length)
+        {
+            return Failure.Field("attachmentIds",
+                "Each attachment must be an upload of yours to this conversation that has not been sent yet (uploads not sent within a day are removed).");
         }
 
         return Refusal(row.Kind, row.Status, row.ConsultationStatus);
@@ -137,6 +178,9 @@ public sealed partial class MessageSender(
             ? Failure.Conflict("conversation.changed", "The conversation changed while the message was being sent; send it again.", NotWritableTitle)
             : Failure.Conflict("conversation.not_writable", $"This conversation is {status.Replace('_', '-')}; messages can be sent only while it is open.", NotWritableTitle);
     }
+
+    /// <summary>What <see cref="Admit"/> accepted: the text to store (null beside attachments) and the uploads to link.</summary>
+    public readonly record struct MessageContent(string? Text, Guid[] AttachmentIds);
 
     private const string NotWritableTitle = "Conversation not writable";
 

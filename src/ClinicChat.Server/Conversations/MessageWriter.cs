@@ -29,8 +29,12 @@ public sealed class MessageWriterOptions
     public int QueueCapacity { get; set; } = 10_000;
 }
 
-/// <summary>One send waiting for its batch: the input, and once committed what the statement stored (null: nothing).</summary>
-internal sealed class PendingAppend(Guid id, Guid conversationId, Guid senderId, bool isAdmin, string clientMessageId, string text)
+/// <summary>
+/// One send waiting for its batch: the input, and once committed what the statement stored (null: nothing).
+/// AttachmentIds are the unsent uploads the message links (empty for text), and Kind follows from them.
+/// </summary>
+internal sealed class PendingAppend(Guid id, Guid conversationId, Guid senderId, bool isAdmin, string clientMessageId, string? text,
+    string kind, Guid[] attachmentIds)
     : TaskCompletionSource<AppendedMessage?>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public Guid Id { get; } = id;
@@ -43,7 +47,11 @@ internal sealed class PendingAppend(Guid id, Guid conversationId, Guid senderId,
 
     public string ClientMessageId { get; } = clientMessageId;
 
-    public string Text { get; } = text;
+    public string? Text { get; } = text;
+
+    public string Kind { get; } = kind;
+
+    public Guid[] AttachmentIds { get; } = attachmentIds;
 }
 
 /// <summary>A committed new message: the rest of it is the input.</summary>
@@ -57,7 +65,11 @@ internal sealed record AppendedMessage(long Seq, DateTimeOffset CreatedAt, strin
 /// idempotency hold exactly as for one send. It returns only what it inserted: an input without a row was not
 /// stored (a retry, a refusal or no access), which <see cref="MessageSender"/> sorts out off the writer's path.
 /// A batch never holds two sends of one conversation (MessageSender keeps one in flight per conversation; the
-/// writer re-checks), because an UPDATE ... FROM touches a row once. If the statement fails as a whole (a retry
+/// writer re-checks), because an UPDATE ... FROM touches a row once. Attachments are linked by the same statement:
+/// it locks each requested upload that is still unsent, of the sender and of the conversation, and a send whose
+/// uploads are not all there stores nothing (no seq taken); the lock and its re-check after waiting mean two sends
+/// racing for one upload cannot both link it. A text-only batch passes empty attachment arrays and never touches
+/// the attachments table. If the statement fails as a whole (a retry
 /// racing another instance, a deadlock between instances), each send is retried alone, so one bad input never
 /// fails its neighbours. Senders are completed after the commit.
 /// </summary>
@@ -69,8 +81,16 @@ public sealed partial class MessageWriter : IAsyncDisposable
     // are taken conversation first, then member, the order of every other writer of these rows.
     private const string SendSql = """
         with input as (
-            select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[])
-                as t(id, conversation_id, sender_id, is_admin, client_message_id, text)
+            select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[], $8::text[], $9::integer[])
+                as t(id, conversation_id, sender_id, is_admin, client_message_id, text, kind, attachment_count)
+        ),
+        claimed as (
+            select a.id, w.message_id
+            from unnest($10::uuid[], $11::uuid[]) as w(attachment_id, message_id)
+            join input i on i.id = w.message_id
+            join attachments a on a.id = w.attachment_id
+            where a.uploader_id = i.sender_id and a.conversation_id = i.conversation_id and a.message_id is null and a.stored
+            for update of a
         ),
         next as (
             update conversations c set last_seq = c.last_seq + 1, countable_total = c.countable_total + 1, last_activity_at = $7
@@ -80,6 +100,7 @@ public sealed partial class MessageWriter : IAsyncDisposable
                    or coalesce((select true from conversation_members m where m.conversation_id = i.conversation_id and m.user_id = i.sender_id), false))
               and (select e.seq from messages e
                    where e.conversation_id = i.conversation_id and e.sender_id = i.sender_id and e.client_message_id = i.client_message_id) is null
+              and (i.attachment_count = 0 or i.attachment_count = (select count(*) from claimed k where k.message_id = i.id))
             returning i.id, i.conversation_id, i.sender_id, c.kind, c.last_seq
         ),
         own as (
@@ -89,8 +110,13 @@ public sealed partial class MessageWriter : IAsyncDisposable
         ),
         inserted as (
             insert into messages (id, conversation_id, seq, sender_id, kind, text, client_message_id, created_at)
-            select i.id, i.conversation_id, n.last_seq, i.sender_id, 'text', i.text, i.client_message_id, $7
+            select i.id, i.conversation_id, n.last_seq, i.sender_id, i.kind, i.text, i.client_message_id, $7
             from next n join input i on i.id = n.id
+        ),
+        linked as (
+            update attachments a set message_id = n.id
+            from claimed k join next n on n.id = k.message_id
+            where a.id = k.id
         )
         select id, kind, last_seq from next
         """;
@@ -221,11 +247,28 @@ public sealed partial class MessageWriter : IAsyncDisposable
         var senderIds = new Guid[n];
         var isAdmin = new bool[n];
         var clientIds = new string[n];
-        var texts = new string[n];
+        var texts = new string?[n];
+        var kinds = new string[n];
+        var attachmentCounts = new int[n];
+        var linkCount = 0;
         for (var i = 0; i < n; i++)
         {
             var a = batch[i];
             (ids[i], conversationIds[i], senderIds[i], isAdmin[i], clientIds[i], texts[i]) = (a.Id, a.ConversationId, a.SenderId, a.IsAdmin, a.ClientMessageId, a.Text);
+            (kinds[i], attachmentCounts[i]) = (a.Kind, a.AttachmentIds.Length);
+            linkCount += a.AttachmentIds.Length;
+        }
+
+        // Flat pairs (upload, message) for the statement to lock and link; empty for a text-only batch.
+        var linkIds = linkCount == 0 ? [] : new Guid[linkCount];
+        var linkMessageIds = linkCount == 0 ? [] : new Guid[linkCount];
+        for (int i = 0, k = 0; i < n && k < linkCount; i++)
+        {
+            foreach (var attachmentId in batch[i].AttachmentIds)
+            {
+                (linkIds[k], linkMessageIds[k]) = (attachmentId, batch[i].Id);
+                k++;
+            }
         }
 
         // PostgreSQL keeps microseconds: the time answered to the sender is the one stored.
@@ -242,8 +285,12 @@ public sealed partial class MessageWriter : IAsyncDisposable
                 new NpgsqlParameter<Guid[]> { TypedValue = senderIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
                 new NpgsqlParameter<bool[]> { TypedValue = isAdmin, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean },
                 new NpgsqlParameter<string[]> { TypedValue = clientIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                new NpgsqlParameter<string[]> { TypedValue = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<string?[]> { TypedValue = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                 new NpgsqlParameter<DateTime> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<string[]> { TypedValue = kinds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<int[]> { TypedValue = attachmentCounts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+                new NpgsqlParameter<Guid[]> { TypedValue = linkIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new NpgsqlParameter<Guid[]> { TypedValue = linkMessageIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
             },
         };
         await command.PrepareAsync(cancellationToken);

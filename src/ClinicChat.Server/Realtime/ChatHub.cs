@@ -85,7 +85,11 @@ public sealed class ChatHub(
     }
 
     public async Task<MessageDto> SendMessage(Guid conversationId, string? clientMessageId, [MultilineText] string? text) =>
-        (await sender.SendAsync(Caller, conversationId, clientMessageId, text, Context.ConnectionId, Context.ConnectionAborted)).OrThrow().Message;
+        (await sender.SendAsync(Caller, conversationId, clientMessageId, text, attachmentIds: null, Context.ConnectionId, Context.ConnectionAborted)).OrThrow().Message;
+
+    /// <summary>SendMessage with uploads (ids from POST .../attachments); a separate method so SendMessage's three-argument form keeps working.</summary>
+    public async Task<MessageDto> SendMessageWithAttachments(Guid conversationId, string? clientMessageId, [MultilineText] string? text, Guid[]? attachmentIds) =>
+        (await sender.SendAsync(Caller, conversationId, clientMessageId, text, attachmentIds, Context.ConnectionId, Context.ConnectionAborted)).OrThrow().Message;
 
     /// <summary>Ephemeral; calls beyond <see cref="MaxTypingCallsPerSecond"/> per connection are dropped silently.</summary>
     public async Task Typing(Guid conversationId, bool isTyping)

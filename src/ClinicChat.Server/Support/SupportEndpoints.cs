@@ -42,7 +42,7 @@ public static class SupportEndpoints
             SupportMessageRequest request, ClaimsPrincipal user, SupportRooms desk, HttpContext http, CancellationToken ct) =>
             user.IsAdmin()
                 ? AdminsRunTheDesk()
-                : ConversationEndpoints.ToSendResult(await desk.SendAsync(user.UserId(), request.ClientMessageId, request.Text, ct), http))
+                : ConversationEndpoints.ToSendResult(await desk.SendAsync(user.UserId(), request.ClientMessageId, request.Text, request.AttachmentIds, ct), http))
             .WithSummary("Write to the support desk")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)

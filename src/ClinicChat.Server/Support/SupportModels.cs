@@ -32,7 +32,7 @@ public sealed record AssignRoomRequest(Guid? AdminId);
 
 public sealed record CloseRoomRequest([MultilineText] string? Note);
 
-public sealed record SupportMessageRequest(string? ClientMessageId, [MultilineText] string? Text);
+public sealed record SupportMessageRequest(string? ClientMessageId, [MultilineText] string? Text, Guid[]? AttachmentIds = null);
 
 public sealed record SupportStatsDto(
     DateTimeOffset From,

@@ -97,11 +97,12 @@ public sealed class SupportRoomReader(NpgsqlDataSource dataSource)
             "select id, display_name, role from users where id = any(@Ids)",
             new { Ids = userIds }, cancellationToken: cancellationToken))).ToDictionary(p => p.Id, p => new MemberDto(p.Id, p.DisplayName, p.Role));
 
-        var lastMessages = (await connection.QueryAsync<MessageDto>(new CommandDefinition(
+        var lastMessageRows = (await connection.QueryAsync<MessageDto>(new CommandDefinition(
             $"""
             select {ConversationQueries.MessageColumns} from messages
             where (conversation_id, seq) in (select id, last_seq from conversations where id = any(@Ids))
-            """, new { Ids = ids }, cancellationToken: cancellationToken))).ToDictionary(m => m.ConversationId);
+            """, new { Ids = ids }, cancellationToken: cancellationToken))).AsList();
+        var lastMessages = (await MessageAttachmentReader.WithAttachmentsAsync(connection, lastMessageRows, cancellationToken)).ToDictionary(m => m.ConversationId);
 
         // Unread = messages from others above the viewer's watermark; a desk admin who is not a member has
         // watermark 0, so the whole room is unread for them.

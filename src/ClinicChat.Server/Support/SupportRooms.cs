@@ -53,10 +53,10 @@ public sealed class SupportRooms(
     /// Idempotent per clientMessageId across all of the user's support rooms, so a retry after a close does not post
     /// twice. The send itself is the chat's (same rules, rate limit, ordering lock and events as any send).
     /// </summary>
-    public async Task<Outcome<SendResult>> SendAsync(Guid userId, string? clientMessageId, string? text, CancellationToken cancellationToken)
+    public async Task<Outcome<SendResult>> SendAsync(Guid userId, string? clientMessageId, string? text, Guid[]? attachmentIds, CancellationToken cancellationToken)
     {
         var caller = new ChatCaller(userId, IsAdmin: false);
-        if (sender.Admit(caller, clientMessageId, text, out var body) is { } refused)
+        if (sender.Admit(caller, clientMessageId, text, attachmentIds, out var content) is { } refused)
         {
             return refused;
         }
@@ -70,7 +70,7 @@ public sealed class SupportRooms(
         for (var attempt = 0; attempt < SendAttempts; attempt++)
         {
             var (roomId, created, assigned) = await EnsureOpenRoomAsync(userId, cancellationToken);
-            sent = await sender.AppendAdmittedAsync(caller, roomId, clientMessageId!, body, originConnectionId: null, cancellationToken);
+            sent = await sender.AppendAdmittedAsync(caller, roomId, clientMessageId!, content, originConnectionId: null, cancellationToken);
             if (created)
             {
                 // A stored message already told every desk about its room (the send path's observer), with the message

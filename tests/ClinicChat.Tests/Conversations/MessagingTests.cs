@@ -96,7 +96,7 @@ public sealed class MessagingTests(ClinicChatApp app) : IClassFixture<ClinicChat
         {
             var clientId = $"race-{round}";
             var results = await Task.WhenAll(
-                Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? here : elsewhere).SendAsync(caller, conversation, clientId, $"round {round}", originConnectionId: null, Ct)));
+                Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? here : elsewhere).SendAsync(caller, conversation, clientId, $"round {round}", attachmentIds: null, originConnectionId: null, Ct)));
             Assert.All(results, r => Assert.True(r.Succeeded));
             Assert.Single(results, r => r.Value!.Created);
             Assert.Single(results.Select(r => r.Value!.Message.Id).Distinct());

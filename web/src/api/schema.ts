@@ -4035,6 +4035,7 @@ export interface components {
             patientName: string;
         };
         CareMessageRequest: {
+            attachmentIds?: null | string[];
             clientMessageId: null | string;
             /** Format: uuid */
             patientId: null | string;
@@ -4184,7 +4185,20 @@ export interface components {
             /** Format: uuid */
             userId: string;
         };
+        MessageAttachmentDto: {
+            contentType: string;
+            fileName: string;
+            /** Format: int32 */
+            height: null | number;
+            /** Format: uuid */
+            id: string;
+            /** Format: int64 */
+            size: number;
+            /** Format: int32 */
+            width: null | number;
+        };
         MessageDto: {
+            attachments: components["schemas"]["MessageAttachmentDto"][];
             clientMessageId: null | string;
             /** Format: uuid */
             conversationId: string;
@@ -4262,10 +4276,12 @@ export interface components {
             nextOffset: null | number;
         };
         SendMessageRequest: {
+            attachmentIds?: null | string[];
             clientMessageId: null | string;
             text: null | string;
         };
         SupportMessageRequest: {
+            attachmentIds?: null | string[];
             clientMessageId: null | string;
             text: null | string;
         };

@@ -41,6 +41,7 @@ function msg(seq: number, senderId: string | null = doctor, extra: Partial<Messa
     senderId,
     kind: "text",
     text: `message ${seq}`,
+    attachments: [],
     clientMessageId: senderId === me ? `c-${seq}` : null,
     createdAt: new Date(now.getTime() + seq * 1000).toISOString(),
     deletedAt: null,
