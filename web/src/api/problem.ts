@@ -43,12 +43,7 @@ export class ApiError extends Error {
   }
 
   static async fromResponse(response: Response): Promise<ApiError> {
-    let text = "";
-    try {
-      text = await response.text();
-    } catch {
-      text = "";
-    }
+    const text = await response.text().catch(() => "");
     return ApiError.fromBody(response.status, response.statusText, text);
   }
 

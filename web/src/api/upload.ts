@@ -75,7 +75,7 @@ export function uploadAttachment(
     done: run(),
     abort: () => {
       aborted = true;
-      (current as UploadXhr | null)?.abort();
+      current?.abort();
     },
   };
 }
