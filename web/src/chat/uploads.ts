@@ -55,7 +55,8 @@ export function addUploads(queue: UploadQueue, files: PickedFile[]): { queue: Up
 function change(queue: UploadQueue, key: string, patch: (item: UploadItem) => UploadItem): UploadQueue {
   const index = queue.findIndex((i) => i.key === key);
   if (index < 0) return queue;
-  return queue.map((item, i) => (i === index ? patch(item) : item));
+  const patched = patch(queue[index]!);
+  return patched === queue[index] ? queue : queue.map((item, i) => (i === index ? patched : item));
 }
 
 /** Progress only moves forward and only while uploading (a late event after cancel or failure changes nothing). */
