@@ -39,10 +39,11 @@ export function ArticlesPage() {
   const [query, setQuery] = useState("");
   const categories = useLoad(() => api.articleCategories(), [api]);
   const first = useLoad(() => api.articles({ category: category || undefined, q: query || undefined }), [api, category, query]);
-  const [more, setMore] = useState<{ items: ArticleSummary[]; next: string | null } | null>(null);
+  // Further pages belong to the first page they followed: a new first page (another filter) drops them.
+  const [loadedMore, setMore] = useState<{ after: unknown; items: ArticleSummary[]; next: string | null } | null>(null);
+  const more = loadedMore?.after === first.data ? loadedMore : null;
   const [moreError, setMoreError] = useState<unknown>(null);
 
-  useEffect(() => setMore(null), [first.data]);
   const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
   const next = more ? more.next : (first.data?.nextCursor ?? null);
 
@@ -51,7 +52,7 @@ export function ArticlesPage() {
     setMoreError(null);
     try {
       const page = await api.articles({ category: category || undefined, q: query || undefined, cursor: next });
-      setMore({ items: [...(more?.items ?? []), ...page.items], next: page.nextCursor });
+      setMore({ after: first.data, items: [...(more?.items ?? []), ...page.items], next: page.nextCursor });
     } catch (e) {
       setMoreError(e);
     }
@@ -144,9 +145,10 @@ export function AdminArticles() {
   const api = useApi();
   const [status, setStatus] = useState<ArticleStatus | "">("");
   const first = useLoad(() => api.adminArticles({ status: status || undefined }), [api, status]);
-  const [more, setMore] = useState<{ items: AdminArticleSummary[]; next: string | null } | null>(null);
+  // Further pages belong to the first page they followed: a new first page (another filter) drops them.
+  const [loadedMore, setMore] = useState<{ after: unknown; items: AdminArticleSummary[]; next: string | null } | null>(null);
+  const more = loadedMore?.after === first.data ? loadedMore : null;
   const [moreError, setMoreError] = useState<unknown>(null);
-  useEffect(() => setMore(null), [first.data]);
   const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
   const next = more ? more.next : (first.data?.nextCursor ?? null);
 
@@ -155,7 +157,7 @@ export function AdminArticles() {
     setMoreError(null);
     try {
       const page = await api.adminArticles({ status: status || undefined, cursor: next });
-      setMore({ items: [...(more?.items ?? []), ...page.items], next: page.nextCursor });
+      setMore({ after: first.data, items: [...(more?.items ?? []), ...page.items], next: page.nextCursor });
     } catch (e) {
       setMoreError(e);
     }
