@@ -17,7 +17,7 @@ public sealed class AttachmentTests(BrowserFixture fixture)
         var nurse = await fixture.App.CreateStaffAsync("nurse", $"Bidan Sari {Guid.NewGuid():N}"[..16]);
         var patient = await fixture.App.RegisterPatientAsync($"Made {Guid.NewGuid():N}"[..12]);
         var admin = await fixture.App.AdminAsync();
-        await (await admin.Http.PutAsJsonAsync($"/api/v1/admin/patients/{patient.Id}/nurse", new { nurseId = nurse.Id })).EnsureSuccessAsync();
+        await (await admin.Http.PutAsJsonAsync($"/api/v1/admin/patients/{patient.Id}/nurse", new { nurseId = nurse.Id }, TestContext.Current.CancellationToken)).EnsureSuccessAsync();
         var pdf = Pdf();
 
         await using var patientBrowser = await fixture.OpenAsync();
@@ -84,7 +84,7 @@ public sealed class AttachmentTests(BrowserFixture fixture)
         var download = await nursePage.RunAndWaitForDownloadAsync(() =>
             theirs.GetByRole(AriaRole.Link, new() { Name = "Download hasil lab.pdf", Exact = false }).ClickAsync());
         Assert.Equal("hasil lab.pdf", download.SuggestedFilename);
-        Assert.Equal(pdf, await File.ReadAllBytesAsync(await download.PathAsync()));
+        Assert.Equal(pdf, await File.ReadAllBytesAsync(await download.PathAsync(), TestContext.Current.CancellationToken));
 
         Assert.Empty(patientBrowser.Problems);
         Assert.Empty(nurseBrowser.Problems);
