@@ -56,7 +56,8 @@ public sealed class AttachmentTests(BrowserFixture fixture)
         await Kit.SendAsync(patientPage, "Foto luka dan hasil lab, Bu.");
         await Expect(draft).ToHaveCountAsync(0);
         var mine = Kit.MyMessage(patientPage, "Foto luka dan hasil lab, Bu.");
-        await Expect(mine.GetByRole(AriaRole.Img, new() { Name = "Sent" })).ToBeVisibleAsync();
+        // Stored by the server (not pending, not "Not sent"), with the photo in the bubble.
+        await Expect(mine).ToHaveAttributeAsync("data-status", new System.Text.RegularExpressions.Regex("^(sent|delivered|read)$"));
         await Expect(mine.GetByRole(AriaRole.Img, new() { Name = "luka.png" })).ToBeVisibleAsync();
         await patientBrowser.ScreenshotAsync("patient-attachments");
 
