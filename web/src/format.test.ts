@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCountdown, formatDuration, formatIdr } from "./format";
+import { formatCountdown, formatDuration, formatIdr, messagePreview } from "./format";
 
 describe("formatIdr", () => {
   it("formats a doctor's fee the Indonesian way", () => {
@@ -35,5 +35,17 @@ describe("durations", () => {
     expect(formatDuration(179)).toBe("3 min");
     expect(formatDuration(3600)).toBe("1 h");
     expect(formatDuration(7500)).toBe("2 h 5 min");
+  });
+});
+
+describe("messagePreview", () => {
+  const base = { text: null, deletedAt: null };
+  it("shows the text, else what the message carries", () => {
+    expect(messagePreview({ ...base, text: "Halo" })).toBe("Halo");
+    expect(messagePreview({ ...base, text: "Halo", deletedAt: "2026-01-01T00:00:00Z" })).toBe("Message deleted");
+    expect(messagePreview({ ...base, attachments: [{ fileName: "a.jpg", contentType: "image/jpeg" }] })).toBe("📷 Photo");
+    expect(messagePreview({ ...base, attachments: [{ fileName: "hasil.pdf", contentType: "application/pdf" }] })).toBe("📎 hasil.pdf");
+    expect(messagePreview({ ...base, attachments: [{ fileName: "a.jpg", contentType: "image/jpeg" }, { fileName: "b.pdf", contentType: "application/pdf" }] })).toBe("📎 2 attachments");
+    expect(messagePreview(base)).toBe("");
   });
 });

@@ -35,3 +35,17 @@ export function formatDuration(totalSeconds: number): string {
   const h = Math.floor(m / 60);
   return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
 }
+
+/** A message as a conversation list previews it: its text, else what it carries (a photo, a document's name). */
+export function messagePreview(m: {
+  text: string | null;
+  deletedAt: string | null;
+  attachments?: { fileName: string; contentType: string }[];
+}): string {
+  if (m.deletedAt) return "Message deleted";
+  if (m.text) return m.text;
+  const attachments = m.attachments ?? [];
+  if (attachments.length === 0) return "";
+  if (attachments.length > 1) return `📎 ${attachments.length} attachments`;
+  return attachments[0]!.contentType.startsWith("image/") ? "📷 Photo" : `📎 ${attachments[0]!.fileName}`;
+}

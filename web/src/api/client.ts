@@ -84,8 +84,13 @@ export class Api {
     q.set("limit", String(cursor.limit ?? 50));
     return this.call<MessagePage>("GET", `/conversations/${encodeURIComponent(id)}/messages?${q}`);
   };
-  sendMessage = (id: string, clientMessageId: string, text: string) =>
-    this.call<Message>("POST", `/conversations/${encodeURIComponent(id)}/messages`, { clientMessageId, text });
+  /** Text, attachments (uploaded first, at most 10), or both. */
+  sendMessage = (id: string, clientMessageId: string, text: string | null, attachmentIds: string[] = []) =>
+    this.call<Message>(
+      "POST",
+      `/conversations/${encodeURIComponent(id)}/messages`,
+      attachmentIds.length > 0 ? { clientMessageId, text, attachmentIds } : { clientMessageId, text },
+    );
   markRead = (id: string, upToSeq: number) => this.call<ReadState>("POST", `/conversations/${encodeURIComponent(id)}/read`, { upToSeq });
   deleteMessage = (id: string) => this.call<Message>("DELETE", `/messages/${encodeURIComponent(id)}`);
   unread = () => this.call<UnreadSummary>("GET", "/unread");

@@ -4,14 +4,17 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string | null;
   readonly fieldErrors: Record<string, string[]>;
+  /** The problem's stable `code` extension (e.g. "attachment.too_large"), for programs to decide on; null if absent. */
+  readonly code: string | null;
 
-  constructor(status: number, title: string, detail: string | null, fieldErrors: Record<string, string[]> = {}) {
+  constructor(status: number, title: string, detail: string | null, fieldErrors: Record<string, string[]> = {}, code: string | null = null) {
     super(detail ?? title);
     this.name = "ApiError";
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.fieldErrors = fieldErrors;
+    this.code = code;
   }
 
   /** 0 means the request never got an answer (offline, server down). */
@@ -40,15 +43,20 @@ export class ApiError extends Error {
   }
 
   static async fromResponse(response: Response): Promise<ApiError> {
+    const text = await response.text().catch(() => "");
+    return ApiError.fromBody(response.status, response.statusText, text);
+  }
+
+  /** From a status and the raw body (also for XMLHttpRequest answers, which are no Response). */
+  static fromBody(status: number, statusText: string, text: string): ApiError {
     let body: unknown;
     try {
-      const text = await response.text();
       body = text ? JSON.parse(text) : null;
     } catch {
       body = null;
     }
-    const p = (body ?? {}) as { title?: unknown; detail?: unknown; errors?: unknown };
-    const title = typeof p.title === "string" ? p.title : response.statusText || `HTTP ${response.status}`;
+    const p = (body ?? {}) as { title?: unknown; detail?: unknown; errors?: unknown; code?: unknown };
+    const title = typeof p.title === "string" ? p.title : statusText || `HTTP ${status}`;
     const detail = typeof p.detail === "string" ? p.detail : null;
     const errors: Record<string, string[]> = {};
     if (p.errors && typeof p.errors === "object") {
@@ -57,6 +65,6 @@ export class ApiError extends Error {
         else if (typeof v === "string") errors[k] = [v];
       }
     }
-    return new ApiError(response.status, title, detail, errors);
+    return new ApiError(status, title, detail, errors, typeof p.code === "string" ? p.code : null);
   }
 }

@@ -24,7 +24,22 @@ export type AdminUser = Narrow<Schemas["AdminUserDto"], { role: Role }>;
 export type ScheduleEntry = Narrow<Schemas["ScheduleEntryDto"], { dayOfWeek: string; start: string; end: string }>;
 export type Doctor = Narrow<Schemas["DoctorDto"], { schedule: ScheduleEntry[] }>;
 
-export type Message = Narrow<Schemas["MessageDto"], { kind: MessageKind }>;
+/** An upload's answer (POST /conversations/{id}/attachments): stored, not yet part of any message. */
+export type Attachment = Schemas["AttachmentDto"];
+/** An attachment as messages carry it: width and height are set for images (so thumbnails keep their place). */
+export interface MessageAttachment {
+  id: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+}
+/**
+ * Every message shape carries `attachments` (empty when none). Optional here so this also fits a schema generated
+ * before the server had the field; once it does, the intersection makes it required.
+ */
+export type Message = Narrow<Schemas["MessageDto"], { kind: MessageKind }> & { attachments?: MessageAttachment[] };
 /** A member with the receipt watermarks, so read ticks survive a reload. */
 export type Member = Narrow<Schemas["MemberDto"], { role: Role }>;
 export type Conversation = Narrow<

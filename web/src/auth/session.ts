@@ -120,6 +120,14 @@ export class Session {
     }
   }
 
+  /**
+   * The access token as it is now, without refreshing: for URLs the browser fetches by itself (<img src>, download
+   * links), which cannot send a header. Views read it when they render, so a refreshed token shows up on the next one.
+   */
+  get currentAccessToken(): string | null {
+    return this.tokens?.accessToken ?? null;
+  }
+
   /** The access token to use now; refreshes first if it is about to expire. */
   async accessToken(): Promise<string> {
     if (!this.tokens) throw new SessionEndedError(REVOKED_MESSAGE);

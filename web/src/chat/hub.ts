@@ -198,6 +198,11 @@ export class ChatHub {
     return this.connection.invoke<Message>("SendMessage", conversationId, clientMessageId, text);
   }
 
+  /** The same send with uploaded attachments linked (text may be null then); at most 10 attachments. */
+  sendMessageWithAttachments(conversationId: string, clientMessageId: string, text: string | null, attachmentIds: string[]): Promise<Message> {
+    return this.connection.invoke<Message>("SendMessageWithAttachments", conversationId, clientMessageId, text, attachmentIds);
+  }
+
   typing(conversationId: string, isTyping: boolean): Promise<void> {
     // Ephemeral: no answer is awaited.
     return this.connection.send("Typing", conversationId, isTyping);

@@ -1,6 +1,7 @@
 import type { Api } from "../api/client";
 import { ApiError } from "../api/problem";
-import type { Conversation, HubEventName, HubEvents, Message, MessagePage } from "../api/types";
+import type { Conversation, HubEventName, HubEvents, Message, MessageAttachment, MessagePage } from "../api/types";
+import { UploadAbortedError, uploadAttachment, type UploadHandle } from "../api/upload";
 import type { ChatHub, ConnectionStatus } from "./hub";
 import {
   addPending,
@@ -28,6 +29,23 @@ import {
   type UnreadBook,
   unreadFromSummary,
 } from "./store";
+import {
+  addUploads,
+  afterSend,
+  canSend,
+  describeUploadError,
+  emptyQueue,
+  readyAttachments,
+  removeUpload,
+  uploadDone,
+  uploadFailed,
+  uploadProgress,
+  uploadRetrying,
+  type UploadQueue,
+} from "./uploads";
+
+/** Starts one upload; the service passes the real XMLHttpRequest one, tests a fake. */
+export type Uploader = (conversationId: string, file: File, onProgress: (loaded: number, total: number) => void) => UploadHandle;
 
 export const PAGE_SIZE = 50;
 export const SYNC_LIMIT = 100;
@@ -57,12 +75,19 @@ export class ChatService {
   // the snapshot shown may replace it, so an answer that left the server before a status change cannot undo it.
   private snapshotTicket = 0;
   private readonly shownTicket = new Map<string, number>();
+  // Draft attachments by conversation: they upload at once and wait for the send. The files are kept for a retry.
+  private readonly drafts = new Map<string, UploadQueue>();
+  private readonly transfers = new Map<string, { file: File; handle: UploadHandle | null }>();
+  private uploadSerial = 0;
+  private readonly uploader: Uploader;
 
   constructor(
     private readonly api: Api,
     readonly hub: ChatHub,
     readonly selfId: string,
+    uploader?: Uploader,
   ) {
+    this.uploader = uploader ?? ((conversationId, file, onProgress) => uploadAttachment(api.session, conversationId, file, onProgress));
     const on = <E extends HubEventName>(name: E, h: (p: HubEvents[E]) => void) => this.disposers.push(hub.on(name, h));
     on("messageCreated", (m) => this.receive(m));
     on("messageDeleted", (e) => this.update(e.conversationId, (s) => applyDeleted(s, e.messageId, new Date().toISOString())));
@@ -297,8 +322,6 @@ export class ChatService {
     }
   }
 
-  // --- sending ---
-
   private receive(message: Message): void {
     this.update(message.conversationId, (s) => mergeMessages(s, [message]));
     if (message.senderId !== this.selfId) this.ackDelivered(message.conversationId);
@@ -314,35 +337,121 @@ export class ChatService {
     void this.hub.ackDelivered(conversationId, upTo).catch(() => undefined);
   }
 
-  /** Optimistic send: the bubble appears at once as pending; the stored message replaces it. */
-  send(conversationId: string, text: string): void {
-    const trimmed = text.trim();
-    if (!trimmed) return;
-    const clientMessageId = crypto.randomUUID();
-    this.update(conversationId, (s) => addPending(s, clientMessageId, trimmed, new Date()));
-    void this.deliver(conversationId, clientMessageId, trimmed);
+  // --- draft attachments ---
+
+  /** The draft's attachments of a conversation, uploading, done or failed. */
+  uploads(conversationId: string): UploadQueue {
+    return this.drafts.get(conversationId) ?? emptyQueue;
   }
 
-  /** Retry reuses the clientMessageId, so a send that did reach the server is not stored twice. */
+  /** Whether the composer may send this text with the draft's attachments now. */
+  canSend(conversationId: string, text: string): boolean {
+    return canSend(this.uploads(conversationId), text);
+  }
+
+  private setDraft(conversationId: string, queue: UploadQueue): void {
+    if (queue === this.uploads(conversationId)) return;
+    if (queue.length === 0) this.drafts.delete(conversationId);
+    else this.drafts.set(conversationId, queue);
+    this.emit();
+  }
+
+  private changeDraft(conversationId: string, change: (q: UploadQueue) => UploadQueue): void {
+    this.setDraft(conversationId, change(this.uploads(conversationId)));
+  }
+
+  /** Adds files to the draft and starts uploading each at once; returns how many did not fit (at most 10 per message). */
+  attach(conversationId: string, files: File[]): number {
+    const picked = files.map((file) => ({ file, key: `upload-${++this.uploadSerial}` }));
+    const { queue, accepted, refused } = addUploads(
+      this.uploads(conversationId),
+      picked.map((p) => ({ key: p.key, name: p.file.name, type: p.file.type, size: p.file.size })),
+    );
+    this.setDraft(conversationId, queue);
+    for (const { key } of accepted) {
+      const file = picked.find((p) => p.key === key)!.file;
+      this.transfers.set(key, { file, handle: null });
+      this.startUpload(conversationId, key, file);
+    }
+    return refused;
+  }
+
+  private startUpload(conversationId: string, key: string, file: File): void {
+    const handle = this.uploader(conversationId, file, (loaded, total) =>
+      this.changeDraft(conversationId, (q) => uploadProgress(q, key, loaded, total)),
+    );
+    const transfer = this.transfers.get(key);
+    if (transfer) transfer.handle = handle;
+    handle.done.then(
+      (attachment) => this.changeDraft(conversationId, (q) => uploadDone(q, key, attachment)),
+      (e: unknown) => {
+        if (e instanceof UploadAbortedError) return;
+        this.changeDraft(conversationId, (q) => uploadFailed(q, key, describeUploadError(e)));
+      },
+    );
+  }
+
+  /** Cancels a running upload (the request is aborted) or removes a finished or failed one from the draft. */
+  removeUpload(conversationId: string, key: string): void {
+    this.transfers.get(key)?.handle?.abort();
+    this.transfers.delete(key);
+    this.changeDraft(conversationId, (q) => removeUpload(q, key));
+  }
+
+  /** Uploads a failed file again. */
+  retryUpload(conversationId: string, key: string): void {
+    const transfer = this.transfers.get(key);
+    const item = this.uploads(conversationId).find((i) => i.key === key);
+    if (!transfer || item?.status !== "failed") return;
+    this.changeDraft(conversationId, (q) => uploadRetrying(q, key));
+    this.startUpload(conversationId, key, transfer.file);
+  }
+
+  // --- sending ---
+
+  /**
+   * Optimistic send of the text and the draft's finished uploads: the bubble appears at once as pending; the stored
+   * message replaces it. Nothing is sent while an upload of the draft still runs.
+   */
+  send(conversationId: string, text: string): boolean {
+    const trimmed = text.trim();
+    const queue = this.uploads(conversationId);
+    if (!canSend(queue, trimmed)) return false;
+    const attachments = readyAttachments(queue);
+    const clientMessageId = crypto.randomUUID();
+    const body = trimmed || null;
+    this.update(conversationId, (s) => addPending(s, clientMessageId, body, new Date(), attachments));
+    for (const key of queue.filter((i) => i.status === "done").map((i) => i.key)) this.transfers.delete(key);
+    this.setDraft(conversationId, afterSend(queue, attachments.map((a) => a.id)));
+    void this.deliver(conversationId, clientMessageId, body, attachments);
+    return true;
+  }
+
+  /** Retry reuses the clientMessageId (and the same attachment ids), so a send that did reach the server is not stored twice. */
   retry(conversationId: string, clientMessageId: string): void {
     const m = this.open.get(conversationId)?.state.messages.find((x) => x.clientMessageId === clientMessageId && x.seq === null);
-    if (!m || m.text === null) return;
+    if (!m || (m.text === null && m.attachments.length === 0)) return;
     this.update(conversationId, (s) => markRetrying(s, clientMessageId));
-    void this.deliver(conversationId, clientMessageId, m.text);
+    void this.deliver(conversationId, clientMessageId, m.text, m.attachments);
   }
 
   private async retryPending(conversationId: string): Promise<void> {
     const pending = this.open.get(conversationId)?.state.messages.filter((m) => m.seq === null && m.local === "pending") ?? [];
     for (const m of pending) {
-      if (m.clientMessageId && m.text !== null) await this.deliver(conversationId, m.clientMessageId, m.text);
+      if (m.clientMessageId && (m.text !== null || m.attachments.length > 0)) {
+        await this.deliver(conversationId, m.clientMessageId, m.text, m.attachments);
+      }
     }
   }
 
-  private async deliver(conversationId: string, clientMessageId: string, text: string): Promise<void> {
+  private async deliver(conversationId: string, clientMessageId: string, text: string | null, attachments: MessageAttachment[] = []): Promise<void> {
+    const ids = attachments.map((a) => a.id);
     try {
       const stored = this.hub.isConnected
-        ? await this.hub.sendMessage(conversationId, clientMessageId, text)
-        : await this.api.sendMessage(conversationId, clientMessageId, text);
+        ? ids.length > 0
+          ? await this.hub.sendMessageWithAttachments(conversationId, clientMessageId, text, ids)
+          : await this.hub.sendMessage(conversationId, clientMessageId, text ?? "")
+        : await this.api.sendMessage(conversationId, clientMessageId, text, ids);
       this.receive(stored);
     } catch (e) {
       // Lost on the way (offline, or the connection dropped mid-call): stay pending; the reconnect resends it with

@@ -1,4 +1,5 @@
-import type { Message } from "../api/types";
+import type { Message, MessageAttachment } from "../api/types";
+import { kindOf } from "./uploads";
 
 // Pure, immutable state of one open conversation. The chat service feeds it REST pages, hub events and local
 // sends; React renders it. Nothing here talks to the network, so every transition is unit-tested.
@@ -13,6 +14,8 @@ export interface ChatMessage {
   senderId: string | null;
   kind: Message["kind"];
   text: string | null;
+  /** Photos and documents sent with the message (none once it is deleted). */
+  attachments: MessageAttachment[];
   clientMessageId: string | null;
   createdAt: string;
   deletedAt: string | null;
@@ -69,6 +72,7 @@ function fromServer(m: Message, key?: string): ChatMessage {
     senderId: m.senderId,
     kind: m.kind,
     text: m.deletedAt ? null : m.text,
+    attachments: m.deletedAt ? [] : (m.attachments ?? []),
     clientMessageId: m.clientMessageId,
     createdAt: m.createdAt,
     deletedAt: m.deletedAt,
@@ -98,16 +102,23 @@ export function markSyncedUpTo(state: ConversationState, seq: number): Conversat
   return { ...state, contiguousSeq: computeContiguous(state.messages, seq), lastSeq: Math.max(state.lastSeq, seq) };
 }
 
-/** Adds an optimistic own message that is on its way. */
-export function addPending(state: ConversationState, clientMessageId: string, text: string, now: Date): ConversationState {
+/** Adds an optimistic own message that is on its way, with the already uploaded attachments it links. */
+export function addPending(
+  state: ConversationState,
+  clientMessageId: string,
+  text: string | null,
+  now: Date,
+  attachments: MessageAttachment[] = [],
+): ConversationState {
   if (state.messages.some((m) => m.clientMessageId === clientMessageId)) return state;
   const pending: ChatMessage = {
     key: clientMessageId,
     id: null,
     seq: null,
     senderId: state.selfId,
-    kind: "text",
+    kind: kindOf(attachments),
     text,
+    attachments,
     clientMessageId,
     createdAt: now.toISOString(),
     deletedAt: null,
@@ -152,7 +163,7 @@ export function mergeMessages(state: ConversationState, incoming: Message[]): Co
     if (byId >= 0) {
       const existing = messages[byId]!;
       const updated = fromServer(m, existing.key);
-      if (existing.deletedAt !== updated.deletedAt || existing.text !== updated.text) {
+      if (existing.deletedAt !== updated.deletedAt || existing.text !== updated.text || existing.attachments.length !== updated.attachments.length) {
         messages = messages.with(byId, updated);
         changed = true;
       }
@@ -193,7 +204,7 @@ export function applyDeleted(state: ConversationState, messageId: string, delete
   const index = state.messages.findIndex((m) => m.id === messageId);
   if (index < 0) return state;
   const m = state.messages[index]!;
-  return { ...state, messages: state.messages.with(index, { ...m, text: null, deletedAt: m.deletedAt ?? deletedAt }) };
+  return { ...state, messages: state.messages.with(index, { ...m, text: null, attachments: [], deletedAt: m.deletedAt ?? deletedAt }) };
 }
 
 /** Watermarks only move forward, whatever order receipts arrive in. */

@@ -3,7 +3,7 @@ import { ApiError } from "../api/problem";
 import type { CarePatient } from "../api/types";
 import { Badge, FormError, Loading, Notice, PresenceDot } from "../components/ui";
 import { useApi, useChat } from "../context";
-import { formatTime } from "../format";
+import { formatTime, messagePreview } from "../format";
 import { useLoad } from "../hooks";
 import { Link } from "../router";
 import { ChatView } from "./chat";
@@ -79,7 +79,7 @@ function PatientRow({ patient: p, unread, online }: { patient: CarePatient; unre
         <Badge count={unread} label="unread" />
         {last && (
           <span className="preview">
-            {last.deletedAt ? "Message deleted" : (last.text ?? "")} <time dateTime={last.createdAt}>{formatTime(last.createdAt)}</time>
+            {messagePreview(last)} <time dateTime={last.createdAt}>{formatTime(last.createdAt)}</time>
           </span>
         )}
       </Link>

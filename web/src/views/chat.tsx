@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from "react";
 import type { Conversation, Member } from "../api/types";
 import type { ChatService } from "../chat/service";
 import { MAX_TEXT_LENGTH } from "../chat/service";
@@ -7,6 +7,8 @@ import { TypingThrottle } from "../chat/typingThrottle";
 import { FormError, Loading, PresenceDot } from "../components/ui";
 import { useChat, useUser } from "../context";
 import { formatTime } from "../format";
+import { AttachButtons, AttachmentList, UploadList } from "./attachments";
+import { MAX_ATTACHMENTS } from "../chat/uploads";
 
 const tickText: Record<DeliveryStatus, { symbol: string; label: string }> = {
   pending: { symbol: "🕓", label: "Sending" },
@@ -50,6 +52,8 @@ export function ChatView({
 }) {
   const chat = useChat();
   const user = useUser();
+  const [dragging, setDragging] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => (chat ? chat.openConversation(conversationId) : undefined), [chat, conversationId]);
 
@@ -67,9 +71,41 @@ export function ChatView({
   // The caller may know more (a consultation that ended); the server's status always wins when it refuses sends.
   const readOnly = readOnlyReason === undefined ? statusReadOnly : readOnlyReason;
   const heading = title ?? conversationTitle(conversation, user.id);
+  const canAttach = !readOnly && !entry.loading;
+
+  const attach = (files: File[]) => {
+    const refused = chat.attach(conversationId, files);
+    setNotice(refused > 0 ? `At most ${MAX_ATTACHMENTS} files go with one message; ${refused} ${refused === 1 ? "was" : "were"} not added.` : null);
+  };
+  // Files dropped anywhere on the chat join the draft.
+  const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes("Files");
+  const dropHandlers = canAttach
+    ? {
+        onDragOver: (e: DragEvent) => {
+          if (!hasFiles(e)) return;
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "copy";
+          if (!dragging) setDragging(true);
+        },
+        onDragLeave: (e: DragEvent) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        },
+        onDrop: (e: DragEvent) => {
+          if (!hasFiles(e)) return;
+          e.preventDefault();
+          setDragging(false);
+          attach([...e.dataTransfer.files]);
+        },
+      }
+    : {};
 
   return (
-    <section className="chat" aria-label={`Chat: ${heading}`}>
+    <section className={`chat${dragging ? " dropping" : ""}`} aria-label={`Chat: ${heading}`} {...dropHandlers}>
+      {dragging && (
+        <p className="drop-hint" aria-hidden="true">
+          Drop photos or documents to attach them
+        </p>
+      )}
       <ChatHeader chat={chat} conversation={conversation} title={heading} selfId={user.id} />
       {entry.error && <FormError error={new Error(entry.error)} />}
       <MessageList chat={chat} conversationId={conversationId} members={conversation?.members ?? []} />
@@ -79,7 +115,7 @@ export function ChatView({
           {readOnly}
         </p>
       ) : (
-        <Composer chat={chat} conversationId={conversationId} disabled={entry.loading} />
+        <Composer chat={chat} conversationId={conversationId} disabled={entry.loading} onFiles={attach} notice={notice} />
       )}
     </section>
   );
@@ -187,11 +223,12 @@ function MessageBubble({ message: m, status, mine, senderName, onRetry }: {
       {!mine && senderName && <p className="sender">{senderName}</p>}
       {m.deletedAt ? (
         <p className="text deleted">This message was deleted.</p>
-      ) : m.kind === "text" ? (
-        // Plain text in a text node: markup in messages stays literal, links are neither followed nor previewed.
-        <p className="text">{m.text}</p>
       ) : (
-        <p className="text attachment">[{m.kind === "image" ? "Image" : "File"}] {m.text}</p>
+        <>
+          <AttachmentList attachments={m.attachments} />
+          {/* Plain text in a text node: markup in messages stays literal, links are neither followed nor previewed. */}
+          {m.text && <p className="text">{m.text}</p>}
+        </>
       )}
       <p className="meta">
         <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
@@ -237,16 +274,32 @@ function TypingLine({ chat, conversationId, members }: { chat: ChatService; conv
   );
 }
 
-function Composer({ chat, conversationId, disabled }: { chat: ChatService; conversationId: string; disabled: boolean }) {
+function Composer({ chat, conversationId, disabled, onFiles, notice }: {
+  chat: ChatService;
+  conversationId: string;
+  disabled: boolean;
+  onFiles: (files: File[]) => void;
+  notice: string | null;
+}) {
   const [text, setText] = useState("");
+  const uploads = chat.uploads(conversationId);
   const throttle = useMemo(() => new TypingThrottle((t) => chat.typing(conversationId, t)), [chat, conversationId]);
   useEffect(() => () => throttle.stop(), [throttle]);
 
+  const tooLong = text.length > MAX_TEXT_LENGTH;
+  const sendable = !disabled && !tooLong && chat.canSend(conversationId, text);
   const send = () => {
-    if (!text.trim()) return;
-    chat.send(conversationId, text);
+    if (!sendable || !chat.send(conversationId, text)) return;
     throttle.stop();
     setText("");
+  };
+
+  // A photo pasted into the message box (a screenshot, a copied image) is attached; pasted text stays text.
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const images = [...e.clipboardData.files].filter((f) => f.type.startsWith("image/"));
+    if (images.length === 0) return;
+    e.preventDefault();
+    onFiles(images);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -257,7 +310,6 @@ function Composer({ chat, conversationId, disabled }: { chat: ChatService; conve
     }
   };
 
-  const tooLong = text.length > MAX_TEXT_LENGTH;
   return (
     <form className="composer" onSubmit={(e) => { e.preventDefault(); send(); }} aria-label="Send a message">
       <label htmlFor={`compose-${conversationId}`} className="visually-hidden">
@@ -270,10 +322,17 @@ function Composer({ chat, conversationId, disabled }: { chat: ChatService; conve
           if (e.target.value) throttle.input();
           else throttle.stop();
         }}
-        onBlur={() => throttle.stop()} onKeyDown={onKeyDown} />
-      <button type="submit" className="primary" disabled={disabled || !text.trim() || tooLong}>
+        onBlur={() => throttle.stop()} onKeyDown={onKeyDown} onPaste={onPaste} />
+      <AttachButtons onFiles={onFiles} disabled={disabled} />
+      <button type="submit" className="primary" disabled={!sendable}>
         Send
       </button>
+      <UploadList chat={chat} conversationId={conversationId} items={uploads} />
+      {notice && (
+        <p className="hint composer-notice" role="status">
+          {notice}
+        </p>
+      )}
       {tooLong && (
         <p className="field-error" id={`compose-${conversationId}-error`}>
           Messages can be at most {MAX_TEXT_LENGTH.toLocaleString()} characters.

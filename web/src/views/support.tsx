@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { SupportRoom, SupportRoomFilter, SupportStats } from "../api/types";
 import { Badge, FormError, Loading, Notice, SelectField } from "../components/ui";
 import { useApi, useChat, useUser } from "../context";
-import { formatDateTime, formatDuration, formatTime } from "../format";
+import { formatDateTime, formatDuration, formatTime, messagePreview } from "../format";
 import { useLoad } from "../hooks";
 import { Link } from "../router";
 import { ChatView } from "./chat";
@@ -112,7 +112,7 @@ export function SupportDesk() {
             <Link to={`/admin/support/${room.id}`}>
               <span className="name">{room.user.displayName}</span> <span className="role">({room.user.role})</span>
               <Badge count={chat?.unread.byConversation[room.id] ?? room.unreadCount} label="unread" />
-              {room.lastMessage && <span className="preview">{room.lastMessage.deletedAt ? "Message deleted" : (room.lastMessage.text ?? "")}</span>}
+              {room.lastMessage && <span className="preview">{messagePreview(room.lastMessage)}</span>}
             </Link>
             <span className="assigned">{room.assignee ? `Assigned to ${room.assignee.displayName}` : "Unassigned"}</span>
             {room.waitingSince && <span className="waiting">Waiting since {formatTime(room.waitingSince)}</span>}
