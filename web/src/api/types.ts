@@ -27,19 +27,9 @@ export type Doctor = Narrow<Schemas["DoctorDto"], { schedule: ScheduleEntry[] }>
 /** An upload's answer (POST /conversations/{id}/attachments): stored, not yet part of any message. */
 export type Attachment = Schemas["AttachmentDto"];
 /** An attachment as messages carry it: width and height are set for images (so thumbnails keep their place). */
-export interface MessageAttachment {
-  id: string;
-  fileName: string;
-  contentType: string;
-  size: number;
-  width: number | null;
-  height: number | null;
-}
-/**
- * Every message shape carries `attachments` (empty when none). Optional here so this also fits a schema generated
- * before the server had the field; once it does, the intersection makes it required.
- */
-export type Message = Narrow<Schemas["MessageDto"], { kind: MessageKind }> & { attachments?: MessageAttachment[] };
+export type MessageAttachment = Schemas["MessageAttachmentDto"];
+/** Every message shape carries `attachments` (empty when none). */
+export type Message = Narrow<Schemas["MessageDto"], { kind: MessageKind }>;
 /** A member with the receipt watermarks, so read ticks survive a reload. */
 export type Member = Narrow<Schemas["MemberDto"], { role: Role }>;
 export type Conversation = Narrow<
