@@ -58,15 +58,15 @@ public static class OperationsExtensions
         return app;
     }
 
-    private sealed class DatabaseReadyCheck(Migrator migrator) : IHealthCheck
+    private sealed class DatabaseReadyCheck(Migrator migrator, DatabaseOutage outage) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                return await migrator.IsUpToDateAsync(cancellationToken)
-                    ? HealthCheckResult.Healthy()
-                    : HealthCheckResult.Unhealthy("migrations not applied");
+                var upToDate = await migrator.IsUpToDateAsync(cancellationToken);
+                outage.Reachable();
+                return upToDate ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("migrations not applied");
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
             {

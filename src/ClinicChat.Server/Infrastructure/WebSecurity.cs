@@ -117,8 +117,8 @@ public static class WebSecurityExtensions
 
     /// <summary>
     /// HSTS goes only on answers to HTTPS requests (and never for localhost): behind a TLS-terminating proxy the
-    /// request arrives as http, so either the proxy sets the header or ASPNETCORE_FORWARDEDHEADERS_ENABLED=true makes
-    /// the request https here. Left out in Development, where a browser would remember it for localhost ports.
+    /// request arrives as http, so either the proxy sets the header or Proxy:TrustedProxies lets its X-Forwarded-Proto
+    /// make the request https here. Left out in Development, where a browser would remember it for localhost ports.
     /// </summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
     {
