@@ -22,6 +22,7 @@ builder.AddKeyRingInDatabase();
 builder.AddApiProblemDetails();
 builder.AddInputHygiene();
 builder.AddWebSecurity();
+builder.AddTrustedProxies();
 builder.AddAudit();
 builder.AddAccounts(queryTokenPaths: [RealtimeSetup.HubPath, AttachmentEndpoints.DownloadPathPrefix]);
 builder.AddDoctors();
@@ -38,6 +39,7 @@ builder.AddWebClient();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();

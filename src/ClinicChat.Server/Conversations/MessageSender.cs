@@ -93,7 +93,8 @@ public sealed partial class MessageSender(
             };
             conversationKind = appended.ConversationKind;
             // Committed: from here on the caller's cancellation must not stop the others from hearing about it. The
-            // event is queued before the lock is released, so every connection sees messages in seq order.
+            // event is queued before the lock is released, so every connection sees messages in seq order; queueing
+            // never waits for a client's socket, so the acknowledgement does not either.
             publish = events.MessageCreatedAsync(message, originConnectionId);
             unread.AnnounceToOthers(conversationId, caller.UserId);
         }

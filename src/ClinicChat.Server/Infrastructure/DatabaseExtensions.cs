@@ -37,6 +37,7 @@ public static class DatabaseExtensions
         builder.Services.AddKeyedSingleton(Writer, (services, _) =>
             Build(services, "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"));
         builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddSingleton<DatabaseOutage>();
         builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddHostedService<DatabaseStartup>();
         return builder;

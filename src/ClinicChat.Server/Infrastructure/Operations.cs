@@ -35,6 +35,9 @@ public static class OperationsExtensions
 
         // Npgsql logs every command's text at Information: one line per chat message at load, for nothing.
         builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
+        // The health check service logs every Unhealthy probe as an Error: a load balancer polling during a database
+        // outage would write one per poll. The outage is logged once by DatabaseOutage, and the state is the endpoint's.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
 
         // The host logs its own start-up failure with a full stack trace ("Hosting failed to start"); HostRunner
         // already prints those as one line, and anything it does not recognise still crashes loudly. A crashed
@@ -58,18 +61,19 @@ public static class OperationsExtensions
         return app;
     }
 
-    private sealed class DatabaseReadyCheck(Migrator migrator) : IHealthCheck
+    private sealed class DatabaseReadyCheck(Migrator migrator, DatabaseOutage outage) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                return await migrator.IsUpToDateAsync(cancellationToken)
-                    ? HealthCheckResult.Healthy()
-                    : HealthCheckResult.Unhealthy("migrations not applied");
+                var upToDate = await migrator.IsUpToDateAsync(cancellationToken);
+                outage.Reachable();
+                return upToDate ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("migrations not applied");
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
             {
+                outage.Report(e, "readiness check");
                 return HealthCheckResult.Unhealthy("database unreachable");
             }
         }

@@ -261,24 +261,20 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems)
 
 /// <summary>
 /// A database outage answers 503 with Retry-After instead of a 500: the request may simply be retried, and the
-/// process stays up until PostgreSQL is back (/health/ready reports the same). Logged as one warning line.
+/// process stays up until PostgreSQL is back (/health/ready reports the same). Logged once per outage by
+/// <see cref="DatabaseOutage"/>, not once per request.
 /// </summary>
-internal sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger) : IExceptionHandler
+internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problems, DatabaseOutage outage) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not Npgsql.NpgsqlException { IsTransient: true } database)
+        if (!DatabaseOutage.IsOutage(exception))
         {
             return false;
         }
 
-        LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, database.Message);
-        return await problems.TryWriteAsync(httpContext,
-            new Failure("server.unavailable", FailureKind.Unavailable, "The database is not reachable right now. Try again shortly.", RetryAfter: TimeSpan.FromSeconds(5)),
-            exception);
+        // The path only, never the query string: the hub's access_token travels there.
+        outage.Report(exception, $"{httpContext.Request.Method} {httpContext.Request.Path}");
+        return await problems.TryWriteAsync(httpContext, DatabaseOutage.Refusal, exception);
     }
-
-    // The path only, never the query string: the hub's access_token travels there.
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable during {Method} {Path}: {Reason}")]
-    private partial void LogUnavailable(string method, string path, string reason);
 }

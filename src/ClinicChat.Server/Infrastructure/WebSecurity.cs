@@ -67,6 +67,24 @@ public sealed class LimitsOptions
     /// </summary>
     [Range(60, 600)]
     public int HubClientTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// How far behind one hub connection may fall: events waiting for it beyond what its pipe holds (64 KB). A
+    /// client that stops reading is closed once this much is waiting, and catches up with Sync when it reconnects;
+    /// nobody else's send waits for it. Events are shared between the connections they wait for, so this bounds
+    /// how long a slow client is carried, not a copy per connection.
+    /// </summary>
+    [Range(16 * 1024, 64 * 1024 * 1024)]
+    public long HubOutboundQueueBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// The kernel send buffer (SO_SNDBUF) of each hub WebSocket; Linux reserves twice this. Left to autotuning a
+    /// socket whose client stopped reading grows to the system maximum (tcp_wmem, 4 MB by default): 500 such
+    /// connections held 1.43 GB of kernel memory. Chat events are small, so 64 KB costs nothing; 0 leaves the
+    /// kernel's autotuning.
+    /// </summary>
+    [Range(0, 16 * 1024 * 1024)]
+    public int HubSocketSendBufferBytes { get; set; } = 64 * 1024;
 }
 
 public static class WebSecurityExtensions
@@ -99,8 +117,8 @@ public static class WebSecurityExtensions
 
     /// <summary>
     /// HSTS goes only on answers to HTTPS requests (and never for localhost): behind a TLS-terminating proxy the
-    /// request arrives as http, so either the proxy sets the header or ASPNETCORE_FORWARDEDHEADERS_ENABLED=true makes
-    /// the request https here. Left out in Development, where a browser would remember it for localhost ports.
+    /// request arrives as http, so either the proxy sets the header or Proxy:TrustedProxies lets its X-Forwarded-Proto
+    /// make the request https here. Left out in Development, where a browser would remember it for localhost ports.
     /// </summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
     {

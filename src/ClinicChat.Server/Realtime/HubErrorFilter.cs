@@ -9,7 +9,7 @@ namespace ClinicChat.Realtime;
 /// disconnecting are logged here too, so SignalR's own dispatcher log (which reports every refusal as an Error
 /// with a stack trace) stays off.
 /// </summary>
-public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
+public sealed partial class HubErrorFilter(DatabaseOutage outage, ILogger<HubErrorFilter> logger) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -17,13 +17,20 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
         {
             return await next(invocationContext);
         }
-        catch (HubException)
+        catch (HubException e)
         {
+            // Expected: the caller is told why. One Debug line, no stack trace.
+            LogRefused(invocationContext.HubMethodName, RefusalCode(e.Message));
             throw;
         }
         catch (OperationCanceledException) when (invocationContext.Context.ConnectionAborted.IsCancellationRequested)
         {
             throw new Failure("hub.connection_closing", FailureKind.Unavailable, "The connection is closing.").ToHubException();
+        }
+        catch (Exception e) when (DatabaseOutage.IsOutage(e))
+        {
+            outage.Report(e, $"hub {invocationContext.HubMethodName}");
+            throw DatabaseOutage.Refusal.ToHubException();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -57,6 +64,13 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
             throw;
         }
     }
+
+    /// <summary>The "[code]" of a refusal's message; the rest may quote the caller's input, so it stays out of the log.</summary>
+    private static string RefusalCode(string? message) =>
+        message is ['[', ..] && message.IndexOf(']', StringComparison.Ordinal) is > 1 and var end ? message[1..end] : "unknown";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Hub method {Method} refused: {Code}")]
+    private partial void LogRefused(string method, string code);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Hub method {Method} failed")]
     private partial void LogFailed(Exception exception, string method);

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections.Features;
 using ClinicChat.Accounts;
 using ClinicChat.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -95,6 +96,7 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
             }
 
             user = userId;
+            LimitSendBuffer(context, settings.HubSocketSendBufferBytes);
             await next(context);
         }
         finally
@@ -110,6 +112,19 @@ public sealed class HubGate(IOptions<CorsSettings> cors, IOptions<LimitsOptions>
             }
 
             Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>
+    /// Fixes the socket's send buffer before the WebSocket starts, so a client that stops reading holds at most
+    /// this much kernel memory (see <see cref="LimitsOptions.HubSocketSendBufferBytes"/>). Only hub sockets: HTTP
+    /// downloads keep the kernel's autotuning, which they need on long links.
+    /// </summary>
+    private static void LimitSendBuffer(HttpContext context, int bytes)
+    {
+        if (bytes > 0 && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.SendBufferSize = bytes;
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Net;
+using ClinicChat.Conversations;
+using ClinicChat.Tests.Realtime;
 using Npgsql;
 
 namespace ClinicChat.Tests.Infrastructure;
@@ -27,7 +29,8 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
     public async Task ReadinessFollowsTheDatabase()
     {
         var http = app.CreateAnonymousClient();
-        var patient = await app.RegisterPatientAsync();
+        var (patient, _, conversation) = await app.CarePairAsync();
+        await using var hub = await app.ConnectHubAsync(patient);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready", Ct)).StatusCode);
 
         // Refuse new connections and cut the pooled ones: to the server the database is now unreachable.
@@ -42,6 +45,14 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
             var during = await patient.Http.GetAsync("/api/v1/doctors", Ct);
             await during.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
             Assert.NotNull(during.Headers.RetryAfter);
+            for (var i = 0; i < 3; i++)
+            {
+                await (await patient.Http.GetAsync("/api/v1/doctors", Ct)).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            }
+
+            // The hub says the same: unavailable, retry; not a generic server error.
+            var send = await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync<MessageDto>("SendMessage", conversation, "during-outage", "halo"));
+            Assert.StartsWith("[server.unavailable] ", send.Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -53,7 +64,13 @@ public sealed class HealthTests(HealthTests.App app) : IClassFixture<HealthTests
         Assert.Equal(HttpStatusCode.OK, (await patient.Http.GetAsync("/api/v1/doctors", Ct)).StatusCode);
         // The outage was reported as a warning and by the health check, not as unhandled exceptions with traces.
         Assert.DoesNotContain(app.Logs.Lines, l => l.StartsWith("Error Microsoft.AspNetCore.Diagnostics", StringComparison.Ordinal));
-        Assert.Contains(app.Logs.Lines, l => l.StartsWith("Warning ClinicChat.Infrastructure.DatabaseUnavailableHandler", StringComparison.Ordinal));
+        // One warning for the outage, not one (or two errors) per failed request; its end is logged once too.
+        Assert.Single(app.Logs.Lines, l => l.StartsWith("Warning ClinicChat.Infrastructure.DatabaseOutage", StringComparison.Ordinal));
+        Assert.Single(app.Logs.Lines, l => l.StartsWith("Information ClinicChat.Infrastructure.DatabaseOutage", StringComparison.Ordinal));
+        Assert.DoesNotContain(app.Logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal));
+        // Retrying the refused send stores it once.
+        var retried = await hub.InvokeAsync<MessageDto>("SendMessage", conversation, "during-outage", "halo");
+        Assert.Equal(retried.Seq, (await hub.InvokeAsync<MessageDto>("SendMessage", conversation, "during-outage", "halo")).Seq);
     }
 
     [Fact]
