@@ -333,6 +333,12 @@ public sealed partial class FuzzTests(ClinicChatApp app) : IClassFixture<ClinicC
                         {
                             failures.Add(new("patient", $"hub {method.Name}", $"{parameters[i].Name}={Shorten(value)}", Shorten(e.Message)));
                         }
+                        catch (InvalidOperationException)
+                        {
+                            // The server closed the connection over an earlier frame it could not read, and the client
+                            // noticed before its Closed event ran: wait for that event, then reconnect below.
+                            await hub.Closed.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+                        }
 
                         if (hub.Closed.IsCompleted)
                         {

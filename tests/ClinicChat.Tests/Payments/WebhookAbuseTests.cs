@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ClinicChat.Tests.Payments;
 
-/// <summary>Anonymous posts to the webhook: nothing unsigned is stored, and one address cannot flood it.</summary>
+/// <summary>Anonymous posts to the webhook: one address cannot flood it (a fixture of its own: it spends the limit).</summary>
 public sealed class WebhookAbuseTests(WebhookAbuseTests.LimitedApp app) : IClassFixture<WebhookAbuseTests.LimitedApp>
 {
     public const int PerMinute = 25;
@@ -16,31 +16,6 @@ public sealed class WebhookAbuseTests(WebhookAbuseTests.LimitedApp app) : IClass
     public sealed class LimitedApp : MidtransApp
     {
         public LimitedApp() => Settings["Payments:WebhookRequestsPerMinute"] = PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    [Fact]
-    public async Task ForgedAndMalformedBodiesAreCountedAndLoggedButNeverStored()
-    {
-        using var rejected = new RejectedCounter(app.Services.GetRequiredService<IMeterFactory>());
-        await using var db = app.OpenDatabase();
-        var bytesBefore = await db.ExecuteScalarAsync<long>("select coalesce(sum(length(body)), 0) from payment_notifications");
-        var padding = new string('x', 12 * 1024);
-        var orderId = "cc-" + Guid.NewGuid().ToString("N");
-
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 10; i++)
-        {
-            var forged = $$"""{"order_id":"{{orderId}}","status_code":"200","gross_amount":"150000.00","transaction_status":"settlement","signature_key":"{{new string('a', 128)}}","pad":"{{padding}}"}""";
-            statuses.Add((await app.NotifyAsync(forged)).StatusCode);
-            statuses.Add((await app.NotifyAsync("{" + padding)).StatusCode);
-        }
-
-        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.Unauthorized));
-        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.BadRequest));
-        Assert.Equal(bytesBefore, await db.ExecuteScalarAsync<long>("select coalesce(sum(length(body)), 0) from payment_notifications"));
-        Assert.Equal(10, rejected.For("bad_signature"));
-        Assert.Equal(10, rejected.For("malformed"));
-        Assert.Contains(app.Logs.Lines, l => l.Contains("Forged", StringComparison.Ordinal) && l.Contains(orderId, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -65,7 +40,7 @@ public sealed class WebhookAbuseTests(WebhookAbuseTests.LimitedApp app) : IClass
     }
 
     /// <summary>Counts the rejected-notification counter of this server's meter only (each test server has its own).</summary>
-    private sealed class RejectedCounter : IDisposable
+    internal sealed class RejectedCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly Dictionary<string, long> _byReason = [];
@@ -153,5 +128,34 @@ public sealed class NotificationRetentionTests(NotificationRetentionTests.Retent
         Assert.Equal(1, await StoredAsync());
         Assert.Equal(secondAt, await db.ExecuteScalarAsync<DateTimeOffset>(
             "select received_at from payment_notifications where order_id = @OrderId", new { OrderId = orderId }));
+    }
+}
+
+/// <summary>Anonymous posts to the webhook: nothing unsigned is stored, only counted and logged.</summary>
+public sealed class WebhookForgeryTests(MidtransApp app) : IClassFixture<MidtransApp>
+{
+    [Fact]
+    public async Task ForgedAndMalformedBodiesAreCountedAndLoggedButNeverStored()
+    {
+        using var rejected = new WebhookAbuseTests.RejectedCounter(app.Services.GetRequiredService<IMeterFactory>());
+        await using var db = app.OpenDatabase();
+        var bytesBefore = await db.ExecuteScalarAsync<long>("select coalesce(sum(length(body)), 0) from payment_notifications");
+        var padding = new string('x', 12 * 1024);
+        var orderId = "cc-" + Guid.NewGuid().ToString("N");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            var forged = $$"""{"order_id":"{{orderId}}","status_code":"200","gross_amount":"150000.00","transaction_status":"settlement","signature_key":"{{new string('a', 128)}}","pad":"{{padding}}"}""";
+            statuses.Add((await app.NotifyAsync(forged)).StatusCode);
+            statuses.Add((await app.NotifyAsync("{" + padding)).StatusCode);
+        }
+
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.BadRequest));
+        Assert.Equal(bytesBefore, await db.ExecuteScalarAsync<long>("select coalesce(sum(length(body)), 0) from payment_notifications"));
+        Assert.Equal(10, rejected.For("bad_signature"));
+        Assert.Equal(10, rejected.For("malformed"));
+        Assert.Contains(app.Logs.Lines, l => l.Contains("Forged", StringComparison.Ordinal) && l.Contains(orderId, StringComparison.Ordinal));
     }
 }
