@@ -174,7 +174,7 @@ function Routes({ user }: { user: User }) {
     ["/articles/:slug", ["patient", "doctor", "nurse", "admin"], (p) => <ArticleView slug={p.slug!} />],
     ["/admin/articles", ["admin"], () => <AdminArticles />],
     ["/admin/articles/new", ["admin"], () => <AdminArticleEditor />],
-    ["/admin/articles/:id", ["admin"], (p) => <AdminArticleEditor articleId={p.id!} />],
+    ["/admin/articles/:id", ["admin"], (p) => <AdminArticleEditor articleId={p.id} />],
   ];
 
   if (path === "/" || path === "/signin" || path === "/signup") return <Redirect to={homeOf[role]} />;
