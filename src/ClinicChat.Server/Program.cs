@@ -63,6 +63,7 @@ api.MapGroup("").RequireAuthorization().MapMessages();
 api.MapGroup("/admin/patients").RequireAuthorization(Roles.Admin).MapCareAdmin();
 api.MapGroup("/care").RequireAuthorization().MapCare();
 api.MapGroup("/consultations").RequireAuthorization().MapConsultations();
+api.MapGroup("/admin/refunds").RequireAuthorization(Roles.Admin).MapRefundsAdmin();
 api.MapGroup("/payments").AllowAnonymous().RequireRateLimiting(PaymentsSetup.WebhookRateLimit).MapPaymentWebhooks();
 api.MapGroup("/support").RequireAuthorization().MapSupport();
 api.MapGroup("").AllowAnonymous().MapArticles();

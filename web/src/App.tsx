@@ -5,7 +5,7 @@ import { ChatService } from "./chat/service";
 import { Badge, Loading } from "./components/ui";
 import { ChatContext, useChat, UserContext, useServices } from "./context";
 import { Link, match, navigate, usePath } from "./router";
-import { AdminDoctor, AdminDoctors, AdminNurses, AdminUsers } from "./views/admin";
+import { AdminDoctor, AdminDoctors, AdminNurses, AdminRefunds, AdminUsers } from "./views/admin";
 import { AdminArticleEditor, AdminArticles, ArticlesPage, ArticleView, PublicArticles } from "./views/articles";
 import { SignIn, SignUp } from "./views/auth";
 import { ConversationPage } from "./views/chat";
@@ -43,6 +43,7 @@ const navOf: Record<Role, [string, string][]> = {
     ["/admin/users", "Users"],
     ["/admin/doctors", "Doctors"],
     ["/admin/nurses", "Nurse assignment"],
+    ["/admin/refunds", "Refunds"],
     ["/admin/support", "Support desk"],
     ["/admin/articles", "Articles"],
   ],
@@ -166,6 +167,7 @@ function Routes({ user }: { user: User }) {
     ["/admin/doctors", ["admin"], () => <AdminDoctors />],
     ["/admin/doctors/:id", ["admin"], (p) => <AdminDoctor doctorId={p.id!} />],
     ["/admin/nurses", ["admin"], () => <AdminNurses />],
+    ["/admin/refunds", ["admin"], () => <AdminRefunds />],
     ["/admin/support", ["admin"], () => <SupportDesk />],
     ["/admin/support/:id", ["admin"], (p) => <SupportRoomPage roomId={p.id!} />],
     ["/articles", ["patient", "doctor", "nurse", "admin"], () => <ArticlesPage />],

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ClinicChat.Accounts;
 using ClinicChat.Infrastructure;
+using ClinicChat.Payments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -70,27 +71,72 @@ public static class ConsultationEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id:guid}/accept", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.AcceptAsync(id, user.UserId(), ct), user.UserId()))
+            ActionAsync(lifecycle.AcceptAsync(id, user.UserId(), ct), user.UserId()))
             .WithSummary("Accept a paid consultation (doctor)")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/decline", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.DeclineAsync(id, user.UserId(), ct), user.UserId()))
+            ActionAsync(lifecycle.DeclineAsync(id, user.UserId(), ct), user.UserId()))
             .WithSummary("Decline a paid consultation (doctor)")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/end", (Guid id, ClaimsPrincipal user, ConsultationLifecycle lifecycle, CancellationToken ct) =>
-            DoctorActionAsync(lifecycle.EndAsync(id, user.UserId(), ct), user.UserId()))
+            ActionAsync(lifecycle.EndAsync(id, user.UserId(), ct), user.UserId()))
             .WithSummary("End an active consultation (doctor)")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:guid}/cancel", (Guid id, ClaimsPrincipal user, ConsultationCancellation cancellation, CancellationToken ct) =>
+            ActionAsync(cancellation.CancelAsync(id, user.UserId(), ct), user.UserId()))
+            .WithSummary("Cancel my booking before the doctor accepts (patient): unpaid is cancelled, paid is cancelled for refund")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:guid}/refund", (Guid id, ClaimsPrincipal user, Refunds refunds, CancellationToken ct) =>
+            ActionAsync(refunds.RefundAsync(id, user.UserId(), "Consultation cancelled; refunded by the clinic", ct), user.UserId()))
+            .RequireAuthorization(Roles.Admin)
+            .WithSummary("Refund a consultation whose refund is due, through the payment gateway (admin)")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
         return group;
     }
 
-    private static async Task<Results<Ok<ConsultationDto>, ProblemHttpResult>> DoctorActionAsync(Task<Outcome<ConsultationDto>> action, Guid me)
+    /// <summary>Admins' refund desk: <c>status=due</c> (the default) lists what is owed, <c>status=done</c> what was refunded.</summary>
+    public static RouteGroupBuilder MapRefundsAdmin(this RouteGroupBuilder group)
+    {
+        group.WithTags("Consultations");
+        group.MapGet("/", async Task<Results<Ok<IReadOnlyList<ConsultationDto>>, ValidationProblem>> (
+            string? status, int? limit, ClaimsPrincipal user, NpgsqlDataSource dataSource, ConsultationReader reader, CancellationToken ct) =>
+        {
+            var errors = new FieldErrors();
+            if (status is not null and not ("due" or "done"))
+            {
+                errors.Add("status", "status must be due or done.");
+            }
+
+            if (limit is < 1 or > MaxLimit)
+            {
+                errors.Add("limit", $"limit must be between 1 and {MaxLimit}.");
+            }
+
+            if (errors.Any)
+            {
+                return errors.ToProblem();
+            }
+
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var list = await reader.ListRefundsAsync(connection, due: status is null or "due", limit ?? DefaultLimit, ct);
+            return TypedResults.Ok<IReadOnlyList<ConsultationDto>>([.. list.Select(c => c.ForViewer(user.UserId()))]);
+        })
+            .WithSummary("List consultations whose refund is due, or refunded ones (admin)");
+        return group;
+    }
+
+    private static async Task<Results<Ok<ConsultationDto>, ProblemHttpResult>> ActionAsync(Task<Outcome<ConsultationDto>> action, Guid me)
     {
         var outcome = await action;
         return outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Ok(outcome.Value!.ForViewer(me));

@@ -171,7 +171,7 @@ public sealed partial class ConsultationLifecycle(
     }
 
     /// <summary>409 naming the status the consultation is actually in, so a client can refresh just that.</summary>
-    private static Failure WrongState(string code, string status, string message) =>
+    internal static Failure WrongState(string code, string status, string message) =>
         new(code, FailureKind.Conflict, message, Extensions: new Dictionary<string, object?> { ["consultationStatus"] = status });
 
     private async Task CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SystemNotes.Scope scope, Guid id, Guid conversationId, DateTimeOffset now, bool endedEarly, CancellationToken cancellationToken)

@@ -17,14 +17,19 @@ public static class CancelReasons
     public const string PaymentFailed = "payment_failed";
     public const string Declined = "declined";
     public const string AcceptTimeout = "accept_timeout";
+    public const string PatientCancelled = "patient_cancelled";
 }
+
+/// <summary>The latest refund attempt: status pending, succeeded or failed (see RefundStatuses); key is the gateway's refund_key.</summary>
+public sealed record RefundDto(string Status, long Amount, DateTimeOffset? RefundedAt, string Key);
 
 public sealed record PaymentDto(string Provider, string OrderId, string Status, string? Token, string? RedirectUrl);
 
 /// <summary>
 /// The public consultation shape of the REST API plus additions: names for display, the refund flag and
 /// cancel reason, the two deadlines (payBy while awaiting payment, acceptBy while paid) and, while active,
-/// warnedAt: when the end-of-session warning went out, so a client that reloads knows without guessing.
+/// warnedAt: when the end-of-session warning went out, so a client that reloads knows without guessing; refund: the
+/// latest refund attempt, if any.
 /// </summary>
 public sealed record ConsultationDto(
     Guid Id,
@@ -44,6 +49,7 @@ public sealed record ConsultationDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset? PayBy,
     DateTimeOffset? AcceptBy,
-    DateTimeOffset? WarnedAt);
+    DateTimeOffset? WarnedAt,
+    RefundDto? Refund);
 
 public sealed record BookConsultationRequest(Guid? DoctorId, DateTimeOffset? StartAt);

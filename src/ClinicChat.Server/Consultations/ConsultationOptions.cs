@@ -29,6 +29,9 @@ public sealed class ConsultationOptions
 
     /// <summary>Unpaid bookings one patient may hold at once, so nobody can block a doctor's day without paying.</summary>
     public int MaxUnpaidPerPatient { get; set; } = 3;
+
+    /// <summary>When a patient cancels a paid consultation, refund through the gateway at once instead of leaving it due for an admin.</summary>
+    public bool AutoRefund { get; set; }
 }
 
 internal sealed class ConsultationOptionsValidator : IValidateOptions<ConsultationOptions>

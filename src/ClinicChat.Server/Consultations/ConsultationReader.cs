@@ -11,7 +11,8 @@ public sealed class ConsultationReader(TimeProvider time)
                c.status, c.fee, c.starts_at, c.ends_at, c.conversation_id, c.refund_due, c.cancel_reason,
                c.created_at, c.payment_due_at, c.accept_due_at, c.warning_sent_at,
                p.provider as payment_provider, p.order_id as payment_order_id, p.status as payment_status,
-               p.token as payment_token, p.redirect_url as payment_redirect_url
+               p.token as payment_token, p.redirect_url as payment_redirect_url,
+               r.status as refund_status, r.amount as refund_amount, r.refunded_at, r.refund_key
         from consultations c
         join users pu on pu.id = c.patient_id
         join users du on du.id = c.doctor_id
@@ -19,6 +20,10 @@ public sealed class ConsultationReader(TimeProvider time)
             select provider, order_id, status, token, redirect_url from payments
             where consultation_id = c.id order by created_at desc limit 1
         ) p on true
+        left join lateral (
+            select status, amount, refunded_at, refund_key from refunds
+            where consultation_id = c.id order by created_at desc, id desc limit 1
+        ) r on true
         """;
 
     public async Task<ConsultationDto?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken cancellationToken)
@@ -42,6 +47,17 @@ public sealed class ConsultationReader(TimeProvider time)
         return [.. rows.Select(ToDto)];
     }
 
+    /// <summary>For admins: consultations whose refund is due (oldest cancellation first), or refunded ones (latest refund first).</summary>
+    public async Task<IReadOnlyList<ConsultationDto>> ListRefundsAsync(NpgsqlConnection connection, bool due, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            Select + (due
+                ? " where c.refund_due order by c.cancelled_at, c.id limit @Limit"
+                : " where r.status = 'succeeded' order by r.refunded_at desc, c.id limit @Limit"),
+            new { Limit = limit }, cancellationToken: cancellationToken));
+        return [.. rows.Select(ToDto)];
+    }
+
     private ConsultationDto ToDto(Row r)
     {
         var now = time.GetUtcNow();
@@ -55,14 +71,16 @@ public sealed class ConsultationReader(TimeProvider time)
             r.ConversationId, payment, r.PatientName, r.DoctorName, r.RefundDue, r.CancelReason, r.CreatedAt,
             r.Status == ConsultationStatuses.AwaitingPayment ? r.PaymentDueAt : null,
             r.Status == ConsultationStatuses.Paid ? r.AcceptDueAt : null,
-            r.Status == ConsultationStatuses.Active ? r.WarningSentAt : null);
+            r.Status == ConsultationStatuses.Active ? r.WarningSentAt : null,
+            r.RefundKey is null ? null : new RefundDto(r.RefundStatus!, r.RefundAmount!.Value, r.RefundedAt, r.RefundKey));
     }
 
     private sealed record Row(
         Guid Id, Guid PatientId, string PatientName, Guid DoctorId, string DoctorName, string Status, long Fee,
         DateTimeOffset StartsAt, DateTimeOffset EndsAt, Guid? ConversationId, bool RefundDue, string? CancelReason,
         DateTimeOffset CreatedAt, DateTimeOffset PaymentDueAt, DateTimeOffset? AcceptDueAt, DateTimeOffset? WarningSentAt,
-        string? PaymentProvider, string? PaymentOrderId, string? PaymentStatus, string? PaymentToken, string? PaymentRedirectUrl);
+        string? PaymentProvider, string? PaymentOrderId, string? PaymentStatus, string? PaymentToken, string? PaymentRedirectUrl,
+        string? RefundStatus, long? RefundAmount, DateTimeOffset? RefundedAt, string? RefundKey);
 }
 
 public static class ConsultationViews

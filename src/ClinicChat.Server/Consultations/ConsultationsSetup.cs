@@ -12,6 +12,7 @@ public static class ConsultationsSetup
         builder.Services.AddSingleton<ConsultationEvents>();
         builder.Services.AddSingleton<ConsultationLifecycle>();
         builder.Services.AddSingleton<ConsultationBooking>();
+        builder.Services.AddSingleton<ConsultationCancellation>();
         builder.Services.AddSingleton<ConsultationScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConsultationScheduler>());
         return builder;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace ClinicChat.Payments;
 
-/// <summary>Typed client for the two Midtrans endpoints the server uses: Snap create and the v2 status API.</summary>
+/// <summary>Typed client for the Midtrans endpoints the server uses: Snap create and the v2 status, refund and cancel APIs.</summary>
 public sealed partial class MidtransClient(HttpClient http, IOptions<MidtransOptions> options, ILogger<MidtransClient> logger)
 {
     public async Task<SnapResponse> CreateTransactionAsync(SnapRequest body, CancellationToken cancellationToken)
@@ -53,6 +53,52 @@ public sealed partial class MidtransClient(HttpClient http, IOptions<MidtransOpt
         return status is null || status.StatusCode == "404" ? null : status;
     }
 
+    /// <summary>
+    /// POST /v2/{order_id}/refund. Midtrans answers HTTP 200 with the outcome in the body's status_code: "200" refunded,
+    /// "412" and the like refused (not refundable, amount too high, ...). A 5xx, in the status line or the body, is the
+    /// gateway failing, not an answer: it throws, and the caller keeps the attempt pending to retry with the same key.
+    /// </summary>
+    public async Task<RefundAnswer> RefundAsync(RefundRequest refund, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.ApiBase, $"v2/{Uri.EscapeDataString(refund.OrderId)}/refund"))
+        {
+            Content = JsonContent.Create(new MidtransRefundBody(refund.RefundKey, refund.Amount, refund.Reason)),
+        };
+        using var response = await SendAsync(request, cancellationToken);
+        if ((int)response.StatusCode >= 500)
+        {
+            LogRefused("refund", (int)response.StatusCode);
+            throw new PaymentGatewayException($"Midtrans refund API answered {(int)response.StatusCode}.");
+        }
+
+        var body = await ReadAsync<MidtransRefundResponse>(response, cancellationToken);
+        var code = body?.StatusCode ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        if (code.StartsWith('5'))
+        {
+            LogRefused("refund", int.TryParse(code, CultureInfo.InvariantCulture, out var c) ? c : 0);
+            throw new PaymentGatewayException($"Midtrans refund API answered status_code {code}.");
+        }
+
+        return new RefundAnswer(code == "200" && response.IsSuccessStatusCode, code, body?.StatusMessage, body?.RefundKey,
+            MidtransNotification.ParseAmount(body?.RefundAmount is { } amount ? amount.ToString() : null), body?.RefundChargebackId?.ToString());
+    }
+
+    /// <summary>POST /v2/{order_id}/cancel. 404: Midtrans never saw a payment for the order (the payer never chose a method), which is as good as cancelled.</summary>
+    public async Task<bool> CancelAsync(string orderId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.ApiBase, $"v2/{Uri.EscapeDataString(orderId)}/cancel"));
+        using var response = await SendAsync(request, cancellationToken);
+        if ((int)response.StatusCode >= 500)
+        {
+            LogRefused("cancel", (int)response.StatusCode);
+            throw new PaymentGatewayException($"Midtrans cancel API answered {(int)response.StatusCode}.");
+        }
+
+        var body = await ReadAsync<MidtransRefundResponse>(response, cancellationToken);
+        var code = body?.StatusCode ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        return code is "200" or "404";
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
@@ -87,6 +133,19 @@ public sealed partial class MidtransClient(HttpClient http, IOptions<MidtransOpt
     [LoggerMessage(Level = LogLevel.Warning, Message = "Midtrans {Operation} answered HTTP {StatusCode}")]
     private partial void LogRefused(string operation, int statusCode);
 }
+
+public sealed record MidtransRefundBody(
+    [property: JsonPropertyName("refund_key")] string RefundKey,
+    [property: JsonPropertyName("amount")] long Amount,
+    [property: JsonPropertyName("reason")] string Reason);
+
+/// <summary>The refund and cancel APIs' answer; refund_amount ("5000.00") and refund_chargeback_id (a number) are kept as raw JSON, whichever type they come as.</summary>
+public sealed record MidtransRefundResponse(
+    [property: JsonPropertyName("status_code")] string? StatusCode,
+    [property: JsonPropertyName("status_message")] string? StatusMessage,
+    [property: JsonPropertyName("refund_key")] string? RefundKey,
+    [property: JsonPropertyName("refund_amount")] System.Text.Json.JsonElement? RefundAmount,
+    [property: JsonPropertyName("refund_chargeback_id")] System.Text.Json.JsonElement? RefundChargebackId);
 
 public sealed record SnapRequest(
     [property: JsonPropertyName("transaction_details")] SnapTransactionDetails TransactionDetails,
@@ -151,4 +210,10 @@ public sealed class MidtransGateway(MidtransClient client, IOptions<MidtransOpti
 
     public bool HasValidSignature(MidtransNotification notification) =>
         MidtransSignature.IsValid(notification, options.Value.ServerKey!);
+
+    public Task<RefundAnswer> RefundAsync(RefundRequest request, CancellationToken cancellationToken) =>
+        client.RefundAsync(request, cancellationToken);
+
+    public Task<bool> CancelAsync(string orderId, CancellationToken cancellationToken) =>
+        client.CancelAsync(orderId, cancellationToken);
 }

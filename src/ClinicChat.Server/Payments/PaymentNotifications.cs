@@ -36,6 +36,7 @@ public sealed partial class PaymentNotifications(
     IPaymentGateway gateway,
     ConsultationLifecycle lifecycle,
     ConsultationEvents events,
+    Refunds refunds,
     TimeProvider time,
     IMeterFactory meters,
     ILogger<PaymentNotifications> logger)
@@ -125,6 +126,13 @@ public sealed partial class PaymentNotifications(
         if (MidtransNotification.ParseAmount(notification.GrossAmount) != payment.Amount || MidtransNotification.ParseAmount(status.GrossAmount) != payment.Amount)
         {
             return (NotificationOutcome.Ignored, "amount_mismatch", []);
+        }
+
+        // A refund (made here or in the dashboard) is final at the gateway: the re-checked status, not the notification, says so.
+        if (MidtransNotification.IsRefund(status.TransactionStatus))
+        {
+            var (refundDetail, notice) = await refunds.ApplyNotificationAsync(payment.ConsultationId, payment.Id, payment.Amount, cancellationToken);
+            return (NotificationOutcome.Processed, refundDetail, notice is null ? [] : [notice]);
         }
 
         var verdict = Classify(status);

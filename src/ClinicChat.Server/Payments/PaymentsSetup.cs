@@ -25,6 +25,7 @@ public static class PaymentsSetup
                 ? services.GetRequiredService<MidtransGateway>()
                 : services.GetRequiredService<SimulatedGateway>());
         builder.Services.AddSingleton<PaymentNotifications>();
+        builder.Services.AddSingleton<Refunds>();
         builder.Services.AddOptions<PaymentsOptions>().BindConfiguration(PaymentsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PaymentNotificationRetention>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PaymentNotificationRetention>());

@@ -86,6 +86,43 @@ public sealed class SimulatedGateway(NpgsqlDataSource dataSource, TimeProvider t
 
     public bool HasValidSignature(MidtransNotification notification) => MidtransSignature.IsValid(notification, _serverKey);
 
+    /// <summary>
+    /// Refunds a settled order in full or in part, as Midtrans does: the same key again answers the same refund;
+    /// an order not settled, a second refund under another key, or more than was paid is refused with 412.
+    /// </summary>
+    public async Task<RefundAnswer> RefundAsync(RefundRequest request, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var order = await connection.QuerySingleOrDefaultAsync<SimulatorRefund>(new CommandDefinition(
+            """
+            update payment_simulator_orders
+            set transaction_status = case when @Amount = gross_amount then 'refund' else 'partial_refund' end,
+                refund_key = @RefundKey, refund_amount = @Amount, updated_at = @Now
+            where order_id = @OrderId and transaction_status = 'settlement' and @Amount <= gross_amount
+            returning refund_key, refund_amount
+            """,
+            new { request.OrderId, request.RefundKey, request.Amount, Now = time.GetUtcNow() }, cancellationToken: cancellationToken))
+            ?? await connection.QuerySingleOrDefaultAsync<SimulatorRefund>(new CommandDefinition(
+                "select refund_key, refund_amount from payment_simulator_orders where order_id = @OrderId and refund_key = @RefundKey",
+                new { request.OrderId, request.RefundKey }, cancellationToken: cancellationToken));
+        return order is null
+            ? new RefundAnswer(false, "412", "The transaction cannot be refunded.", request.RefundKey, null, null)
+            : new RefundAnswer(true, "200", "Success, refund request is approved", order.RefundKey, order.RefundAmount, null);
+    }
+
+    public async Task<bool> CancelAsync(string orderId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            """
+            update payment_simulator_orders set transaction_status = case when transaction_status = 'pending' then 'cancel' else transaction_status end,
+                updated_at = @Now
+            where order_id = @OrderId returning transaction_status
+            """,
+            new { OrderId = orderId, Now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+        return status is null or "cancel";
+    }
+
     /// <summary>Moves a pending order to settlement or deny; false when the order is unknown or already decided.</summary>
     public async Task<MidtransNotification?> DecideAsync(string orderId, bool approve, CancellationToken cancellationToken)
     {
@@ -104,7 +141,7 @@ public sealed class SimulatedGateway(NpgsqlDataSource dataSource, TimeProvider t
     {
         var statusCode = transactionStatus switch
         {
-            "settlement" or "capture" => "200",
+            "settlement" or "capture" or "refund" or "partial_refund" => "200",
             "pending" => "201",
             _ => "202",
         };
@@ -112,6 +149,8 @@ public sealed class SimulatedGateway(NpgsqlDataSource dataSource, TimeProvider t
         return new MidtransNotification(orderId, statusCode, gross, transactionStatus, "accept",
             MidtransSignature.Compute(orderId, statusCode, gross, _serverKey));
     }
+
+    private sealed record SimulatorRefund(string RefundKey, long RefundAmount);
 
     private sealed record SimulatorOrder(string OrderId, long GrossAmount, string TransactionStatus);
 }

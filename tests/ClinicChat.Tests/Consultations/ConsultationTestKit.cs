@@ -140,7 +140,10 @@ public sealed record ConsultationView(
     string? CancelReason,
     DateTimeOffset? PayBy,
     DateTimeOffset? AcceptBy,
-    DateTimeOffset? WarnedAt);
+    DateTimeOffset? WarnedAt,
+    RefundView? Refund = null);
+
+public sealed record RefundView(string Status, long Amount, DateTimeOffset? RefundedAt, string Key);
 
 public static class ProblemReading
 {

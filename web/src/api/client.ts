@@ -109,6 +109,12 @@ export class Api {
   acceptConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/accept`);
   declineConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/decline`);
   endConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/end`);
+  /** The patient cancels before the doctor accepts: unpaid is just cancelled, paid is cancelled for refund. */
+  cancelConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/cancel`);
+  /** Admin: refund through the payment gateway; a 502 leaves the refund due (retrying is safe). */
+  refundConsultation = (id: string) => this.call<Consultation>("POST", `/consultations/${encodeURIComponent(id)}/refund`);
+  /** Admin: consultations whose refund is due, or the refunded ones. */
+  refunds = (status: "due" | "done") => this.call<Consultation[]>("GET", `/admin/refunds?status=${status}`);
 
   // Support desk
   /** My open support room (a closed one is never reopened: this opens a fresh room). */

@@ -13,7 +13,9 @@ export type MessageKind = "text" | "image" | "file" | "system";
 export type ConversationKind = "consultation" | "care" | "support";
 export type ConversationStatus = "open" | "read_only" | "closed";
 export type ConsultationStatus = "awaiting_payment" | "paid" | "active" | "completed" | "cancelled";
-export type CancelReason = "payment_timeout" | "payment_failed" | "declined" | "accept_timeout";
+export type CancelReason = "payment_timeout" | "payment_failed" | "declined" | "accept_timeout" | "patient_cancelled";
+/** pending: sent to the gateway, no answer yet (a retry reuses its key); succeeded; failed: the gateway refused it. */
+export type RefundStatus = "pending" | "succeeded" | "failed";
 export type SupportRoomFilter = "open" | "closed" | "unassigned";
 
 export type Tokens = Schemas["AccessTokenResponse"];
@@ -41,9 +43,10 @@ export type ReadState = Schemas["ReadStateDto"];
 export type UnreadSummary = Schemas["UnreadSummaryDto"];
 
 export type Payment = Narrow<Schemas["PaymentDto"], { provider: "midtrans" | "simulated" }>;
+export type Refund = Narrow<Schemas["RefundDto"], { status: RefundStatus }>;
 export type Consultation = Narrow<
   Schemas["ConsultationDto"],
-  { status: ConsultationStatus; cancelReason: CancelReason | null; payment: Payment | null }
+  { status: ConsultationStatus; cancelReason: CancelReason | null; payment: Payment | null; refund: Refund | null }
 >;
 
 export type CareAssignment = Schemas["CareAssignmentDto"];

@@ -22,6 +22,7 @@ function consultation(patch: Partial<Consultation> = {}): Consultation {
     payBy: null,
     acceptBy: null,
     warnedAt: null,
+    refund: null,
     ...patch,
   };
 }
@@ -130,5 +131,15 @@ describe("lists", () => {
       "The doctor declined it. The payment will be refunded.",
     );
     expect(cancelText(consultation())).toBeNull();
+  });
+
+  it("says when the patient cancelled and when the refund was made", () => {
+    const refund = { status: "succeeded" as const, amount: 150_000, refundedAt: "2026-11-16T04:00:00Z", key: "rf-1" };
+    expect(cancelText(consultation({ status: "cancelled", cancelReason: "patient_cancelled", refundDue: true }))).toBe(
+      "The patient cancelled it. The payment will be refunded.",
+    );
+    expect(cancelText(consultation({ status: "cancelled", cancelReason: "patient_cancelled", refund }))).toBe(
+      "The patient cancelled it. The payment has been refunded.",
+    );
   });
 });

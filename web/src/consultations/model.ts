@@ -89,8 +89,13 @@ export function cancelText(c: Consultation): string | null {
     payment_failed: "The payment did not go through.",
     declined: "The doctor declined it.",
     accept_timeout: "The doctor did not accept it in time.",
+    patient_cancelled: "The patient cancelled it.",
   };
   const reason = c.cancelReason ? (why[c.cancelReason] ?? "") : "";
-  const refund = c.refundDue ? " The payment will be refunded." : "";
+  const refund = c.refundDue
+    ? " The payment will be refunded."
+    : c.refund?.status === "succeeded"
+      ? " The payment has been refunded."
+      : "";
   return `${reason}${refund}`.trim() || null;
 }

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import type { AdminUser, Role } from "../api/types";
+import type { AdminUser, Consultation, Role } from "../api/types";
 import { Field, FormError, fieldError, Loading, Notice, SelectField } from "../components/ui";
 import { useApi, useUser } from "../context";
 import { formatDateTime, formatIdr } from "../format";
@@ -243,6 +243,113 @@ export function AdminNurses() {
           </table>
         </div>
       )}
+    </section>
+  );
+}
+
+/**
+ * The refund desk: consultations whose fee is owed back (refund through the payment gateway with one click) and the
+ * history of refunds made. A gateway error leaves the refund due; trying again is safe (the same refund key is sent).
+ */
+export function AdminRefunds() {
+  const api = useApi();
+  const due = useLoad(() => api.refunds("due"), [api]);
+  const done = useLoad(() => api.refunds("done"), [api]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+
+  const refund = async (c: Consultation) => {
+    if (!window.confirm(`Refund ${formatIdr(c.refund?.amount ?? c.fee)} to ${c.patientName} through the payment gateway?`)) return;
+    setActionError(null);
+    setBusy(c.id);
+    try {
+      await api.refundConsultation(c.id);
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(null);
+      await Promise.all([due.reload(), done.reload()]);
+    }
+  };
+
+  return (
+    <section>
+      <h1>Refunds</h1>
+      <div className="panel">
+        <h2>Due</h2>
+        <FormError error={due.error ?? actionError} />
+        {due.loading && !due.data && <Loading what="refunds due" />}
+        {due.data?.length === 0 && <p>No refunds are due.</p>}
+        {!!due.data?.length && (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Refunds due</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Patient</th>
+                  <th scope="col">Doctor</th>
+                  <th scope="col">Booked for</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Last attempt</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {due.data.map((c) => (
+                  <tr key={c.id}>
+                    <td>{c.patientName}</td>
+                    <td>{c.doctorName}</td>
+                    <td>{formatDateTime(c.startsAt)}</td>
+                    <td>{formatIdr(c.fee)}</td>
+                    <td>{c.refund ? (c.refund.status === "pending" ? "Sent, no answer yet" : "Refused by the gateway") : "None"}</td>
+                    <td className="row-actions">
+                      <button type="button" className="primary" disabled={busy === c.id} onClick={() => void refund(c)}>
+                        {c.refund?.status === "pending" ? "Retry refund" : "Refund"}
+                        <span className="visually-hidden"> {c.patientName}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+      <div className="panel">
+        <h2>History</h2>
+        <FormError error={done.error} />
+        {done.loading && !done.data && <Loading what="refund history" />}
+        {done.data?.length === 0 && <p>No refunds yet.</p>}
+        {!!done.data?.length && (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Refunds made</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Patient</th>
+                  <th scope="col">Doctor</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Refunded</th>
+                  <th scope="col">Refund key</th>
+                </tr>
+              </thead>
+              <tbody>
+                {done.data.map((c) => (
+                  <tr key={c.id}>
+                    <td>{c.patientName}</td>
+                    <td>{c.doctorName}</td>
+                    <td>{formatIdr(c.refund?.amount ?? c.fee)}</td>
+                    <td>{c.refund?.refundedAt ? formatDateTime(c.refund.refundedAt) : ""}</td>
+                    <td>
+                      <code>{c.refund?.key}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
     </section>
   );
 }

@@ -233,6 +233,14 @@ export function ConsultationPage({ consultationId }: { consultationId: string })
         {c.status === "paid" && user.role === "patient" && (
           <p className="hint">Paid. The doctor has been notified and will start the session; the chat opens then.</p>
         )}
+        {user.role === "patient" && (c.status === "awaiting_payment" || c.status === "paid") && (
+          <div className="actions">
+            <button type="button" className="danger" disabled={busy}
+              onClick={() => window.confirm(cancelConsequence(c)) && void act(api.cancelConsultation)}>
+              Cancel booking
+            </button>
+          </div>
+        )}
         {user.role === "doctor" && c.status === "paid" && (
           <div className="actions">
             <button type="button" className="primary" disabled={busy} onClick={() => void act(api.acceptConsultation)}>
@@ -267,6 +275,13 @@ export function ConsultationPage({ consultationId }: { consultationId: string })
       )}
     </section>
   );
+}
+
+/** What the patient is told before cancelling: what happens to the booking and to the money. */
+function cancelConsequence(c: Consultation): string {
+  return c.status === "paid"
+    ? `Cancel this consultation? It is cancelled at once and your payment of ${formatIdr(c.fee)} will be refunded.`
+    : "Cancel this booking? It is cancelled at once and the time is freed; nothing has been charged.";
 }
 
 export function BookDoctor({ doctorId }: { doctorId: string }) {
