@@ -162,7 +162,7 @@ public sealed class WebSecurityTests(ClinicChatApp app) : IClassFixture<ClinicCh
 /// <summary>Behind a TLS-terminating proxy with forwarded headers enabled, the request counts as https.</summary>
 public sealed class BehindTlsProxyApp : ClinicChatApp
 {
-    public BehindTlsProxyApp() => Settings["FORWARDEDHEADERS_ENABLED"] = "true";
+    public BehindTlsProxyApp() => Settings["Proxy:TrustedProxies"] = "127.0.0.1";
 }
 
 public sealed class HstsTests(BehindTlsProxyApp app) : IClassFixture<BehindTlsProxyApp>
