@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import type { AdminArticle, AdminArticleCategory, AdminArticleSummary, ArticleStatus, ArticleSummary } from "../api/types";
+import type { AdminArticle, AdminArticleCategory, ArticleStatus } from "../api/types";
 import { Field, FormError, fieldError, Loading, Notice, SelectField, TextAreaField } from "../components/ui";
 import { useApi } from "../context";
 import { formatDateTime } from "../format";
@@ -39,24 +39,9 @@ export function ArticlesPage() {
   const [query, setQuery] = useState("");
   const categories = useLoad(() => api.articleCategories(), [api]);
   const first = useLoad(() => api.articles({ category: category || undefined, q: query || undefined }), [api, category, query]);
-  // Further pages extend the first page they were loaded after; a new first page (filters changed) drops them.
-  const [loaded, setMore] = useState<{ after: unknown; items: ArticleSummary[]; next: string | null } | null>(null);
-  const more = loaded?.after === first.data ? loaded : null;
-  const [moreError, setMoreError] = useState<unknown>(null);
-
-  const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
-  const next = more ? more.next : (first.data?.nextCursor ?? null);
-
-  const loadMore = async () => {
-    if (!next) return;
-    setMoreError(null);
-    try {
-      const page = await api.articles({ category: category || undefined, q: query || undefined, cursor: next });
-      setMore({ after: first.data, items: [...(more?.items ?? []), ...page.items], next: page.nextCursor });
-    } catch (e) {
-      setMoreError(e);
-    }
-  };
+  const { items, next, loadMore, error: moreError } = useMorePages(first.data, (cursor) =>
+    api.articles({ category: category || undefined, q: query || undefined, cursor }),
+  );
 
   const search = (e: FormEvent) => {
     e.preventDefault();
@@ -145,23 +130,9 @@ export function AdminArticles() {
   const api = useApi();
   const [status, setStatus] = useState<ArticleStatus | "">("");
   const first = useLoad(() => api.adminArticles({ status: status || undefined }), [api, status]);
-  // Further pages extend the first page they were loaded after; a new first page (filters changed) drops them.
-  const [loaded, setMore] = useState<{ after: unknown; items: AdminArticleSummary[]; next: string | null } | null>(null);
-  const more = loaded?.after === first.data ? loaded : null;
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
-  const next = more ? more.next : (first.data?.nextCursor ?? null);
-
-  const loadMore = async () => {
-    if (!next) return;
-    setMoreError(null);
-    try {
-      const page = await api.adminArticles({ status: status || undefined, cursor: next });
-      setMore({ after: first.data, items: [...(more?.items ?? []), ...page.items], next: page.nextCursor });
-    } catch (e) {
-      setMoreError(e);
-    }
-  };
+  const { items, next, loadMore, error: moreError } = useMorePages(first.data, (cursor) =>
+    api.adminArticles({ status: status || undefined, cursor }),
+  );
 
   return (
     <section>
@@ -490,4 +461,34 @@ function PublishPanel({ article, dirty, onChanged }: { article: AdminArticle; di
       </div>
     </div>
   );
+}
+
+interface CursorPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * A cursor-paged list: the first page comes from the caller's useLoad, further pages are appended on demand. They
+ * extend the first page they were loaded after, so a new first page (filters changed) drops them.
+ */
+function useMorePages<T>(first: CursorPage<T> | null, fetchPage: (cursor: string) => Promise<CursorPage<T>>) {
+  const [loaded, setLoaded] = useState<{ after: CursorPage<T>; items: T[]; next: string | null } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const more = first !== null && loaded?.after === first ? loaded : null;
+  const items = [...(first?.items ?? []), ...(more?.items ?? [])];
+  const next = more ? more.next : (first?.nextCursor ?? null);
+
+  const loadMore = async () => {
+    if (!next || !first) return;
+    setError(null);
+    try {
+      const page = await fetchPage(next);
+      setLoaded({ after: first, items: [...(more?.items ?? []), ...page.items], next: page.nextCursor });
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return { items, next, loadMore, error };
 }
