@@ -53,6 +53,7 @@ app.MapRealtime();
 app.MapGroup(SimulatedGateway.CheckoutPath).WithInputHygiene().MapPaymentSimulator();
 
 var api = app.MapGroup("/api/v1").WithCommonResponses().WithInputHygiene();
+api.MapGroup("").AllowAnonymous().MapClinic();
 api.MapGroup("/auth").RequireRateLimiting(AccountEndpoints.LoginRateLimit).MapAuth();
 api.MapGroup("").RequireAuthorization().MapMe();
 api.MapGroup("/admin/users").RequireAuthorization(Roles.Admin).MapAdminUsers();

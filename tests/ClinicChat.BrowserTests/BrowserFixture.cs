@@ -51,11 +51,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         await App.DisposeAsync();
     }
 
-    /// <summary>A fresh browser context (its own storage) at phone width unless told otherwise.</summary>
-    public Task<BrowserPage> OpenAsync(int width = 375, int height = 812) => OpenAsync(App, width, height);
+    /// <summary>
+    /// A fresh browser context (its own storage) at phone width unless told otherwise, with the client in
+    /// <paramref name="language"/> as if the user had chosen it (null: the clinic's default, Indonesian).
+    /// </summary>
+    public Task<BrowserPage> OpenAsync(int width = 375, int height = 812, string? language = "en") => OpenAsync(App, width, height, language);
 
     /// <summary>A fresh browser context on another server (a test class with its own configuration).</summary>
-    public async Task<BrowserPage> OpenAsync(ClinicChatApp app, int width = 375, int height = 812)
+    public async Task<BrowserPage> OpenAsync(ClinicChatApp app, int width = 375, int height = 812, string? language = "en")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -65,6 +68,12 @@ public sealed class BrowserFixture : IAsyncLifetime
             TimezoneId = "Asia/Jakarta",
         });
         context.SetDefaultTimeout(15_000);
+        if (language is not null)
+        {
+            // Only when unset, so that a test switching languages in the page keeps its choice across reloads.
+            await context.AddInitScriptAsync(
+                $"if (!localStorage.getItem('clinicchat.language')) localStorage.setItem('clinicchat.language', '{language}');");
+        }
         var page = await context.NewPageAsync();
         return new BrowserPage(context, page);
     }

@@ -2,6 +2,7 @@ import { useEffect, useState, useSyncExternalStore, type ReactNode } from "react
 import type { Role, User } from "./api/types";
 import { ChatHub } from "./chat/hub";
 import { ChatService } from "./chat/service";
+import { LanguageSwitch } from "./components/LanguageSwitch";
 import { Badge, Loading } from "./components/ui";
 import { ChatContext, useChat, UserContext, useServices } from "./context";
 import { Link, match, navigate, usePath } from "./router";
@@ -127,6 +128,7 @@ function Header({ user }: { user: User }) {
         </ul>
       </nav>
       <div className="who">
+        <LanguageSwitch />
         <span className="who-name">
           {user.displayName} <span className="role">({user.role})</span>
         </span>

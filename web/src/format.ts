@@ -1,3 +1,6 @@
+import { clinic } from "./clinic";
+import { intlLocale } from "./i18n";
+
 const idr = new Intl.NumberFormat("id-ID", { style: "currency", currency: "IDR", minimumFractionDigits: 0, maximumFractionDigits: 0 });
 
 /** Money is an integer IDR amount on the wire; shown the Indonesian way: "Rp 150.000". */
@@ -6,13 +9,27 @@ export function formatIdr(amount: number): string {
   return idr.format(amount).replace(/\u00a0/g, " ");
 }
 
-/** "12:05" style clock time in the viewer's zone. */
-export function formatTime(iso: string, locale?: string): string {
-  return new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+/**
+ * Times are shown in the clinic's zone for everyone, whatever the device's zone: a patient travelling and the
+ * doctor at the clinic must read the same "14:00" for the same appointment, as errors and schedules state it.
+ */
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString(intlLocale(), { hour: "2-digit", minute: "2-digit", timeZone: clinic().timeZone });
 }
 
-export function formatDateTime(iso: string, locale?: string): string {
-  return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
+export function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(intlLocale(), { dateStyle: "medium", timeStyle: "short", timeZone: clinic().timeZone });
+}
+
+/** "Senin, 7 Desember 2026" style calendar day in the clinic's zone, for date separators and headings. */
+export function formatDay(iso: string): string {
+  return new Date(iso).toLocaleDateString(intlLocale(), { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: clinic().timeZone });
+}
+
+/** The clinic's zone by its short name ("WIB" for Asia/Jakarta in Indonesian), for "times are in ..." notes. */
+export function zoneName(): string {
+  const parts = new Intl.DateTimeFormat(intlLocale(), { timeZone: clinic().timeZone, timeZoneName: "short" }).formatToParts(new Date());
+  return parts.find((p) => p.type === "timeZoneName")?.value ?? clinic().timeZone;
 }
 
 /** "4:09" for a countdown; never negative. */

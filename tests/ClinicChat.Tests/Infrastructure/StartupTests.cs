@@ -104,6 +104,7 @@ public sealed class StartupTests
         { "Limits__MaxHubMessageBytes", "big", "Limits:MaxHubMessageBytes" },
         { "Limits__MaxRequestBodyBytes", "1", "MaxRequestBodyBytes" },
         { "Limits__MaxRequestBodyBytes", "huge", "Limits:MaxRequestBodyBytes" },
+        { "Clinic__DefaultLanguage", "fr", "Clinic:DefaultLanguage" },
     };
 
     [Theory]

@@ -1,3 +1,5 @@
+import { i18next } from "../i18n";
+
 /** An RFC 9457 problem answer (or a network failure) in a shape views can show: a message and per-field errors. */
 export class ApiError extends Error {
   readonly status: number;
@@ -28,12 +30,12 @@ export class ApiError extends Error {
     return key ? this.fieldErrors[key]?.[0] : undefined;
   }
 
-  /** The message to show at the top of a form: the detail, else the title. */
+  /** The message to show at the top of a form, in the reader's language when its code is known. */
   get summary(): string {
-    if (this.isNetwork) return "Cannot reach the clinic server. Check your connection and try again.";
+    if (this.isNetwork) return i18next.t("errors:network");
     // Validation problems carry a generic detail; the fields themselves say what is wrong.
-    if (Object.keys(this.fieldErrors).length > 0) return "Please correct the fields marked below.";
-    return this.detail ?? this.title;
+    if (Object.keys(this.fieldErrors).length > 0) return i18next.t("errors:fieldsInvalid");
+    return translatedCode(this.code) ?? this.detail ?? this.title;
   }
 
   static network(cause: unknown): ApiError {
@@ -67,4 +69,11 @@ export class ApiError extends Error {
     }
     return new ApiError(status, title, detail, errors, typeof p.code === "string" ? p.code : null);
   }
+}
+
+/** The reader's-language text for a problem code, or null when the client does not know the code (yet). */
+export function translatedCode(code: string | null): string | null {
+  if (!code) return null;
+  const key = `codes.${code}`;
+  return i18next.exists(key, { ns: "errors" }) ? i18next.t(key, { ns: "errors", defaultValue: "" }) : null;
 }

@@ -1847,6 +1847,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clinic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clinic's name, time zone, default language and currency (no sign-in needed). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClinicInfo"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations": {
         parameters: {
             query?: never;
@@ -4287,6 +4323,13 @@ export interface components {
             patientId: string;
             /** Format: int64 */
             unreadCount: number;
+        };
+        ClinicInfo: {
+            currency: string;
+            defaultLanguage: string;
+            languages: unknown[];
+            name: string;
+            timeZone: string;
         };
         CloseRoomRequest: {
             note: null | string;
